@@ -1,0 +1,38 @@
+# Set-up and everyday jobs. `make demo` and `make test` work on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+REPORTS ?= ../shared/corpus/seeds
+GOLD ?= ../shared/gold
+
+.PHONY: demo test lint eval bench clean
+
+$(BIN)/duizhang: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/duizhang
+	$(BIN)/duizhang read $(REPORTS)
+	$(BIN)/duizhang extract $(REPORTS) --format table --limit 40
+
+test: $(BIN)/duizhang
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: $(BIN)/duizhang
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+eval: $(BIN)/duizhang
+	@$(BIN)/duizhang extract $(REPORTS) --format jsonl > .eval-mentions.jsonl
+	@$(BIN)/duizhang read $(REPORTS) --json > .eval-docs.jsonl
+	@$(BIN)/python $(GOLD)/score.py .eval-mentions.jsonl --docs .eval-docs.jsonl
+
+bench: $(BIN)/duizhang
+	$(BIN)/python bench/bench_parse.py $(REPORTS)
+
+clean:
+	rm -rf $(VENV) .eval-*.jsonl .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""duizhang (对账): Chinese government reports into data."""

@@ -1,0 +1,174 @@
+"""Stage 3, clean: find the report body and mark everything that is not report.
+
+The body runs from the report's title line (the last title before the first
+paragraph of prose) to the first footer line after it. Lines of site chrome are
+marked with a reason from ``data/boilerplate.toml``; repeated pastes of the whole
+report are marked as duplicates and the first complete copy is kept.
+
+All scanning is done by whole-text regexes so the stage runs at C speed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from .model import Cleaned, Span
+from .vocab import load_toml
+
+_LEAD = r"(?m)^[ \t\u3000\u2002\u2003\u00a0\ufeff•·]*"
+
+#: A report title: short line naming the document type, without sentence punctuation.
+TITLE_RE = re.compile(
+    _LEAD
+    + r"(?P<t>[^\n。；;，,]{0,40}?(政府工作报告|工作报告|国民经济和社会发展(年度)?计划|计划(草案|执行情况)[^\n。]{0,20}|发展计划)[^\n。，,]{0,30})\s*$"
+)
+
+#: Prose: a line with enough text and sentence punctuation; the body starts near the first.
+PROSE_RE = re.compile(_LEAD + r"(?P<p>[^\n]{30,}[。，,；;！!][^\n]*)$")
+
+#: How far back (in characters) from the first prose line the title may be.
+TITLE_LOOKBACK = 1500
+
+#: A later copy counts as complete if it is at least this share of the longest copy.
+COMPLETE_COPY_SHARE = 0.8
+
+#: Characters of the first prose line used to recognise repeated copies.
+COPY_KEY_LEN = 40
+
+
+@dataclass(frozen=True)
+class _Rules:
+    header: re.Pattern[str]
+    footer: re.Pattern[str]
+    inline: re.Pattern[str]
+    reasons: dict[str, str]  # group name -> reason
+
+
+@cache
+def _rules() -> _Rules:
+    data = load_toml("boilerplate.toml")
+    alts: dict[str, list[str]] = {"header": [], "footer": [], "inline": []}
+    reasons: dict[str, str] = {}
+    for i, rule in enumerate(data["rule"]):
+        group = f"r{i}"
+        reasons[group] = rule["reason"]
+        body = "|".join(f"(?:{p})" for p in rule["patterns"])
+        alts[rule["where"]].append(f"(?P<{group}>{body})")
+
+    def comp(parts: list[str]) -> re.Pattern[str]:
+        return re.compile(_LEAD + "(?:" + "|".join(parts) + r")[^\n]*")
+
+    return _Rules(comp(alts["header"]), comp(alts["footer"]), comp(alts["inline"]), reasons)
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _line_end(text: str, pos: int) -> int:
+    nl = text.find("\n", pos)
+    return len(text) if nl < 0 else nl
+
+
+def _reason(rules: _Rules, m: re.Match[str]) -> str:
+    return rules.reasons[m.lastgroup] if m.lastgroup else "boilerplate"
+
+
+def _first_prose(text: str, start: int = 0) -> re.Match[str] | None:
+    rules = _rules()
+    for m in PROSE_RE.finditer(text, start):
+        line = text[m.start() : m.end()]
+        if rules.footer.match(line) or rules.inline.match(line) or rules.header.match(line):
+            continue
+        return m
+    return None
+
+
+def _title_before(text: str, anchor: int, floor: int) -> int | None:
+    """Start of the title line closest before ``anchor`` (not before ``floor``)."""
+    best = None
+    for m in TITLE_RE.finditer(text, max(floor, anchor - TITLE_LOOKBACK), anchor):
+        best = m.start()
+    return best
+
+
+def text_to_cleaned(text: str) -> Cleaned:
+    """Find the body span, boilerplate lines and duplicate copies of a report text.
+
+    >>> t = "今天是:2021年09月26日\\n某区政府工作报告\\n各位代表:\\n现在,我代表区人民政府向大会报告工作,请予审议,并请区政协委员提出意见。\\n网站地图 | 关于我们\\n"
+    >>> c = text_to_cleaned(t)
+    >>> t[c.body_start:c.body_end].splitlines()[0], [s.reason for s in c.boilerplate]
+    ('某区政府工作报告', ['banner', 'footer'])
+    """
+    rules = _rules()
+    anchor_m = _first_prose(text)
+    anchor = anchor_m.start() if anchor_m else 0
+    # The last header chrome before the first prose line bounds the title search.
+    floor = 0
+    for m in rules.header.finditer(text, 0, anchor):
+        floor = _line_end(text, m.end()) + 1
+    for m in rules.footer.finditer(text, 0, anchor):
+        floor = max(floor, _line_end(text, m.end()) + 1)
+    title = _title_before(text, anchor, floor)
+    if title is not None:
+        body_start = title
+    else:
+        body_start = floor
+        while body_start < anchor and text[body_start:_line_end(text, body_start)].strip() == "":
+            body_start = _line_end(text, body_start) + 1
+    footer = rules.footer.search(text, anchor_m.end() if anchor_m else body_start)
+    body_end = _line_start(text, footer.start()) if footer else len(text)
+    # A file that ends without a footer ends with the text (trailing blanks kept, as
+    # the gold spans keep them before a footer).
+
+    duplicates: list[Span] = []
+    if anchor_m is not None:
+        body_start, body_end, duplicates = _split_copies(text, anchor_m, body_start, body_end)
+
+    marks: list[Span] = []
+    for m in rules.header.finditer(text, 0, body_start):
+        marks.append(Span(m.start(), m.end(), _reason(rules, m)))
+    for m in rules.footer.finditer(text, 0, body_start):
+        marks.append(Span(m.start(), m.end(), _reason(rules, m)))
+    for m in rules.inline.finditer(text):
+        marks.append(Span(m.start(), m.end(), _reason(rules, m)))
+    for m in rules.footer.finditer(text, body_end):
+        marks.append(Span(m.start(), m.end(), _reason(rules, m)))
+    for m in rules.header.finditer(text, body_end):
+        marks.append(Span(m.start(), m.end(), _reason(rules, m)))
+    unique = {(s.start, s.end): s for s in marks if s.end > s.start}
+    boiler = tuple(sorted(unique.values(), key=lambda s: s.start))
+    return Cleaned(body_start, body_end, boiler, tuple(duplicates))
+
+
+def _split_copies(
+    text: str, anchor_m: re.Match[str], body_start: int, body_end: int
+) -> tuple[int, int, list[Span]]:
+    """Detect the report pasted several times; keep the first complete copy."""
+    key = anchor_m.group("p").strip()[:COPY_KEY_LEN]
+    if len(key) < 20:
+        return body_start, body_end, []
+    starts = [body_start]
+    offset = anchor_m.start() - body_start  # title-to-prose distance of the first copy
+    pos = anchor_m.end()
+    while True:
+        hit = text.find(key, pos)
+        if hit < 0:
+            break
+        title = _title_before(text, hit, pos)
+        starts.append(title if title is not None else max(pos, _line_start(text, hit) - offset))
+        pos = hit + len(key)
+    if len(starts) == 1:
+        return body_start, body_end, []
+    rules = _rules()
+    copies: list[tuple[int, int]] = []
+    for i, s in enumerate(starts):
+        nxt = starts[i + 1] if i + 1 < len(starts) else len(text)
+        foot = rules.footer.search(text, s + (offset if i else anchor_m.end() - body_start), nxt)
+        copies.append((s, _line_start(text, foot.start()) if foot else nxt))
+    longest = max(e - s for s, e in copies)
+    keep = next(i for i, (s, e) in enumerate(copies) if e - s >= COMPLETE_COPY_SHARE * longest)
+    dups = [Span(s, e, f"copy {i + 1} of {len(copies)} of the report") for i, (s, e) in enumerate(copies) if i != keep]
+    return copies[keep][0], copies[keep][1], dups

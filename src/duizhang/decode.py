@@ -1,0 +1,227 @@
+"""Stage 2, decode: raw bytes to the text every later offset indexes.
+
+Plain text is decoded as is (no newline translation, nothing rewritten); HTML,
+PDF and Word files are reduced to their text first, and offsets then index that
+text. The decoded text is what the library stores beside the raw bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from .model import DecodedText, RawDocument, ReadError
+
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+
+#: Share of CJK ideographs among non-space characters below which a decoding is
+#: treated as mojibake when another candidate does better (real reports are > 0.6).
+MIN_CJK_SHARE = 0.2
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NONSPACE = re.compile(r"\S")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_HTML_SNIFF = re.compile(rb"<\s*(html|body|div|p|head|meta|table)\b", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
+
+
+def cjk_share(text: str) -> float:
+    """Share of CJK ideographs among the non-space characters of ``text``.
+
+    >>> cjk_share("地区生产总值增长4.7%")
+    0.6
+    >>> cjk_share("")
+    0.0
+    """
+    sample = text[:20000]
+    nonspace = len(_NONSPACE.findall(sample))
+    return len(_CJK.findall(sample)) / nonspace if nonspace else 0.0
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    """Guess a BOM-less UTF-16 byte order from where the NUL bytes sit."""
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    half = len(sample) / 2
+    # ASCII-heavy UTF-16 has NULs in one lane; CJK-heavy UTF-16 has none but
+    # then also fails UTF-8, and is caught by trying utf-16 among candidates.
+    if odd > 0.3 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.3 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def bytes_to_str(data: bytes, name: str, declared: str | None = None) -> tuple[str, str]:
+    """Decode text bytes of unknown encoding; return ``(text, encoding)``.
+
+    Order: BOM, a declared charset, UTF-8, then the legacy Chinese encodings
+    ranked by charset-normalizer and by how Chinese the result reads.
+
+    >>> bytes_to_str("增长4.7%".encode("gb18030"), "a.txt")
+    ('增长4.7%', 'gb18030')
+    >>> bytes_to_str(b"\\xef\\xbb\\xbf\\xe5\\xa2\\x9e", "a.txt")
+    ('增', 'utf-8-sig')
+    """
+    if not data.strip():
+        raise ReadError(f"{name}: the file is empty")
+    for bom, enc in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as e:
+                raise ReadError(f"{name}: starts with a {enc} byte-order mark but is not valid {enc}") from e
+    utf16 = _looks_utf16(data)
+    if utf16:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:4000]:
+        raise ReadError(f"{name}: binary data, not text (NUL bytes)")
+    candidates: list[str] = []
+    if declared:
+        candidates.append(declared.lower())
+    candidates += ["utf-8", "gb18030", "big5", "utf-16-le"]
+    decoded: list[tuple[float, str, str]] = []
+    for enc in dict.fromkeys(candidates):
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if enc == "utf-8" or (enc == declared and cjk_share(text) >= MIN_CJK_SHARE):
+            return _check_text(text, name), enc
+        decoded.append((cjk_share(text), enc, text))
+    if not decoded:
+        text, enc = _normalizer_guess(data, name)
+        return _check_text(text, name), enc
+    # gb18030 decodes almost any byte string; prefer what charset-normalizer says
+    # when it names one of the candidates, else the most Chinese-looking text.
+    guess = _normalizer_guess(data, name, strict=False)
+    by_enc = {enc: (share, text) for share, enc, text in decoded}
+    if guess is not None:
+        g_enc = _canonical(guess[1])
+        if g_enc in by_enc and by_enc[g_enc][0] >= MIN_CJK_SHARE:
+            return _check_text(by_enc[g_enc][1], name), g_enc
+    share, enc, text = max(decoded, key=lambda t: t[0])
+    return _check_text(text, name), enc
+
+
+def _canonical(enc: str) -> str:
+    enc = enc.lower().replace("_", "-")
+    return {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "big5hkscs": "big5", "cp950": "big5"}.get(
+        enc, enc
+    )
+
+
+def _normalizer_guess(data: bytes, name: str, strict: bool = True) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200000]).best()
+    if best is None:
+        if strict:
+            raise ReadError(f"{name}: unknown encoding (not UTF-8, GB18030, Big5 or UTF-16)")
+        return None  # type: ignore[return-value]
+    enc = best.encoding
+    try:
+        return data.decode(enc), _canonical(enc)
+    except (UnicodeDecodeError, LookupError) as e:
+        if strict:
+            raise ReadError(f"{name}: unknown encoding (best guess {enc} does not decode the whole file)") from e
+        return None  # type: ignore[return-value]
+
+
+def _check_text(text: str, name: str) -> str:
+    controls = len(_CONTROL.findall(text[:20000]))
+    if controls > 0.01 * min(len(text), 20000):
+        raise ReadError(f"{name}: binary data, not text ({controls} control characters)")
+    return text
+
+
+def html_to_text(data: bytes, name: str) -> str:
+    """Main text of a saved web page, falling back to all of its text."""
+    m = _META_CHARSET.search(data[:4000])
+    declared = m.group(1).decode("ascii", "ignore") if m else None
+    html, _ = bytes_to_str(data, name, declared=_canonical(declared) if declared else None)
+    import trafilatura
+
+    main = trafilatura.extract(
+        html, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
+    )
+    if main and len(main) > 200:
+        return main
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except Exception as e:  # lxml raises several unrelated types on junk
+        raise ReadError(f"{name}: not a readable HTML page ({e})") from e
+    for bad in tree.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    text = tree.text_content()
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+
+def pdf_to_text(data: bytes, name: str) -> str:
+    """The text layer of a PDF, page by page; scanned PDFs are refused clearly."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as e:
+        raise ReadError(f"{name}: not a readable PDF ({e})") from e
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ReadError(f"{name}: the PDF has no text layer (a scan?); OCR is not supported")
+    return text
+
+
+def docx_to_text(data: bytes, name: str) -> str:
+    """Paragraphs and table cells of a Word .docx file, in order."""
+    import zipfile
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise ReadError(f"{name}: not a readable .docx file ({e})") from e
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append("\t".join(cell.text for cell in row.cells))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise ReadError(f"{name}: the .docx file has no text")
+    return text
+
+
+def raw_to_text(raw: RawDocument) -> DecodedText:
+    """Decode a raw document by its type (suffix, then content sniffing)."""
+    suffix = raw.suffix
+    data = raw.data
+    if not data.strip():
+        raise ReadError(f"{raw.name}: the file is empty")
+    if suffix == ".pdf" or data.startswith(b"%PDF-"):
+        return DecodedText(pdf_to_text(data, raw.name), "pdf", "pdf")
+    if suffix == ".docx" or (data.startswith(b"PK\x03\x04") and b"word/" in data[:2000]):
+        return DecodedText(docx_to_text(data, raw.name), "docx", "docx")
+    if data.startswith(b"PK\x03\x04"):
+        raise ReadError(f"{raw.name}: a zip archive, not a report (unpack it first)")
+    looks_html = data.lstrip()[:1] == b"<" and _HTML_SNIFF.search(data[:2000]) is not None
+    if suffix in HTML_SUFFIXES or (suffix in ("", ".txt") and looks_html):
+        return DecodedText(html_to_text(data, raw.name), "html", "html")
+    text, enc = bytes_to_str(data, raw.name)
+    return DecodedText(text, enc, "txt")

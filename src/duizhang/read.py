@@ -1,0 +1,64 @@
+"""Stage 1, read: paths (files, folders, ``-`` for stdin) to raw documents.
+
+Reading never decodes; it only collects bytes so that a later stage failing on
+one file cannot lose it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .model import RawDocument, ReadError
+
+#: File types the decode stage understands; anything else is reported, not guessed.
+SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx", "")
+
+#: A report is a few hundred KB at most; this bound catches a wrong folder early.
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path | str]:
+    """Expand folders recursively (sorted, hidden files skipped); keep ``-`` as is."""
+    for p in paths:
+        if str(p) == "-":
+            yield "-"
+            continue
+        path = Path(p)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if child.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    yield child
+        else:
+            yield path
+
+
+def path_to_raw(path: Path | str) -> RawDocument:
+    """Read one file (or stdin for ``-``) into a :class:`RawDocument`.
+
+    Raises :class:`ReadError` with a message naming the file.
+    """
+    if path == "-":
+        return RawDocument(name="stdin.txt", source="-", data=sys.stdin.buffer.read())
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"{path}: no such file or folder")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise ReadError(
+            f"{path}: unsupported file type {path.suffix!r} (expected .txt, .html, .htm, .pdf or .docx)"
+        )
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ReadError(f"{path}: {size} bytes is too large for a report (limit {MAX_BYTES})")
+        data = path.read_bytes()
+    except OSError as e:
+        raise ReadError(f"{path}: cannot read ({e.strerror or e})") from e
+    return RawDocument(name=path.name, source=str(path), data=data)
+
+
+def bytes_to_raw(data: bytes, name: str = "document.txt") -> RawDocument:
+    """Wrap bytes already in memory (an upload, a test fixture)."""
+    return RawDocument(name=name, source=f"<bytes:{name}>", data=data)
