@@ -1,0 +1,135 @@
+"""Stage 5, structure: the section tree of a report body.
+
+Headings follow the conventions of these reports: 一、 (一) 1. 1、 第一, 一是,
+lead-in lines (——经济运行向上向好。) and standalone titles (过去五年工作回顾,
+2024年工作安排, 名词解释). A numbered heading may run on into its paragraph
+(（一）坚定不移促协同、提质效。初步形成…); the title is then the text up to
+the first full stop. Roles come from ``data/sections.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .model import Cleaned, Role, Section
+from .vocab import load_toml
+
+_CN = "一二三四五六七八九十"
+_LEAD = r"(?m)^[ \t\u3000\u2002\u2003\u00a0]*"
+
+#: Marker kinds, outermost first; the tree nests by this rank.
+HEADING_RE = re.compile(
+    _LEAD
+    + r"(?:"
+    + rf"(?P<r1>[{_CN}]{{1,3}}[、．.](?![0-9]))"
+    + rf"|(?P<r2>[(（][{_CN}]{{1,3}}[)）])"
+    + r"|(?P<r3>(?:[0-9]{1,2}[.．、](?![0-9]))|第[一二三四五六七八九十]{1,3}[,，、:：](?=\S))"
+    + r"|(?P<r4>[(（][0-9]{1,2}[)）])"
+    + r"|(?P<lead>——(?=[^\n]{2,40}?。))"
+    + r")(?P<title>[^\n]*)"
+)
+
+#: A standalone heading line: short, no sentence punctuation.
+STANDALONE_RE = re.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？]{4,30}?)[ \t\u3000\u2002\u2003]*$")
+
+RANK = {"r1": 1, "r2": 2, "r3": 3, "lead": 3, "r4": 4, "standalone": 0}
+
+#: Longest heading title kept; a longer run-on heading is cut at its first stop.
+MAX_TITLE = 60
+
+
+@cache
+def _role_rules() -> list[tuple[str, re.Pattern[str]]]:
+    data = load_toml("sections.toml")
+    return [(r["name"], re.compile("|".join(r["keywords"]))) for r in data["role"]]
+
+
+def title_to_role(title: str) -> Role | None:
+    """Role named by a heading's words, or None if it names none.
+
+    >>> title_to_role("2024年工作安排"), title_to_role("一、2023年工作回顾"), title_to_role("名词解释")
+    ('plan', 'review', 'glossary')
+    >>> title_to_role("坚持创新驱动") is None
+    True
+    """
+    t = re.sub(r"^[一二三四五六七八九十]+[、．.]", "", title.strip())
+    for name, pat in _role_rules():
+        if pat.search(t):
+            return name  # type: ignore[return-value]
+    return None
+
+
+def _title_of(line: str) -> str:
+    stop = re.search(r"[。!！?？]", line)
+    title = line[: stop.start() + 1] if stop else line
+    return title.strip()[:MAX_TITLE]
+
+
+def text_to_sections(text: str, cleaned: Cleaned) -> list[Section]:
+    """The section tree of the body as a flat list in document order.
+
+    Each section knows its parent's index; its span runs to the next heading
+    of the same or an outer rank. Text before the first heading is the preamble.
+
+    >>> t = "报告\\n各位代表:\\n一、2023年工作回顾\\n(一)抓创新。增长5%。\\n二、2024年工作安排\\n名词解释\\n1.天开园:科创园区。\\n"
+    >>> [(s.level, s.role, s.title) for s in text_to_sections(t, Cleaned(0, len(t)))]
+    [(1, 'preamble', '报告'), (1, 'review', '一、2023年工作回顾'), (2, 'review', '(一)抓创新。'), (1, 'plan', '二、2024年工作安排'), (1, 'glossary', '名词解释'), (2, 'glossary', '1.天开园:科创园区。')]
+    """
+    start, end = cleaned.body_start, cleaned.body_end
+    heads: list[tuple[int, int, int, str, Role | None]] = []  # start, heading_end, rank, title, role
+    for m in HEADING_RE.finditer(text, start, end):
+        kind = next(k for k in RANK if k != "standalone" and m.group(k) is not None)
+        marker_start = m.start(kind)
+        title = _title_of(text[marker_start : m.end()])
+        heads.append((marker_start, marker_start + len(title), RANK[kind], title, title_to_role(title)))
+    for m in STANDALONE_RE.finditer(text, start, end):
+        title = m.group("title").strip()
+        role = title_to_role(title)
+        if role is not None and not HEADING_RE.match(text, m.start(), m.end()):
+            heads.append((m.start("title"), m.start("title") + len(title), RANK["standalone"], title, role))
+    heads.sort()
+
+    sections: list[Section] = []
+    first = heads[0][0] if heads else end
+    pre = text[start:first]
+    if pre.strip():
+        lead = len(pre) - len(pre.lstrip())
+        title = _title_of(pre.lstrip().split("\n", 1)[0])
+        sections.append(Section(start + lead, first, start + lead + len(title), 1, title, "preamble"))
+    # Nest by marker rank: a standalone title (过去五年工作回顾) is outermost, so
+    # numbered 一、 headings under it sit one level deeper.
+    stack: list[tuple[int, int]] = []  # (rank, index in sections)
+    for s, h_end, rank, title, role in heads:
+        while stack and stack[-1][0] >= rank:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        if role is None:
+            role = sections[parent].role if parent is not None else "other"
+        sections.append(Section(s, end, h_end, len(stack) + 1, title, role, parent))
+        stack.append((rank, len(sections) - 1))
+    return _close_spans(sections, end)
+
+
+def _close_spans(sections: list[Section], end: int) -> list[Section]:
+    """Each section ends where the next section at its level or above starts."""
+    out = list(sections)
+    for i, sec in enumerate(out):
+        stop = end
+        for later in out[i + 1 :]:
+            if later.level <= sec.level:
+                stop = later.start
+                break
+        out[i] = Section(sec.start, stop, sec.heading_end, sec.level, sec.title, sec.role, sec.parent)
+    return out
+
+
+def section_at(sections: list[Section], pos: int) -> int | None:
+    """Index of the innermost section containing ``pos``."""
+    best = None
+    for i, s in enumerate(sections):
+        if s.start <= pos < s.end:
+            best = i
+        elif s.start > pos:
+            break
+    return best
