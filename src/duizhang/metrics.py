@@ -16,8 +16,8 @@ from .vocab import load_toml
 #: Words stripped from the front of a phrase: scope, time and stance words.
 LEAD_WORDS = re.compile(
     r"^(?:其中|全年|预计|力争|确保|努力|争取|实现|完成|全区|全市|全省|全县|全国|全镇|我区|我市|我省|本区|"
-    r"区级|年末|年底|当年|同比|累计|共|此外|另外|并|且|和|与|及|以及|通过|已|已经|今年|去年|明年|"
-    r"[0-9]{4}年|[0-9]{1,2}月|一年来|五年来|过去五年|今后五年|到[0-9]{4}年|要|将|新|全部|整体)+"
+    r"年末|年底|当年|同比|累计|共|此外|另外|并|且|和|与|及|以及|通过|已|已经|今年|去年|明年|计划|预期|"
+    r"[0-9]{4}年(?:底|末)?|[0-9]{1,2}月|一年来|五年来|过去五年|今后五年|[一二三四五]年|到[0-9]{4}年|要|将|全部|整体)+"
 )
 
 #: Words stripped from the end: verbs, comparisons and qualifiers before the number.
@@ -25,12 +25,13 @@ TRAIL_WORDS = re.compile(
     r"(?:分别|均|同比|比上年|较上年|增长|增速|增幅|下降|降低|减少|提高|提升|增加|达到|达|为|是|实现|突破|"
     r"超过|超|逾|近|约|接近|保持在|保持|控制在|在|至|到|累计|共计|共|合计|总计|不少于|不低于|至少|"
     r"不超过|年均|平均|排名|位列|位居|居|名列|列|全市|全区|全省|全国|中心城区|首次|连续|历经|"
-    r"完成|新增加|有|已|的|了|占|和)+$"
+    r"完成|新增加|有|已|的|了|占|和|预计|降至|升至|增至|提高到|增加到|降到|降|升|增|减|按可比口径|"
+    r"按可比价格计算|可比|由|力争|确保|争取|努力)+$"
 )
 
 #: Verbs that start the clause of a count: 实施帮扶项目102个 → the object is the metric.
 VERB_HEAD = re.compile(
-    r"^(?:新建|建成|建设|完成|实施|引进|打造|改造|开工|竣工|培育|创建|获批|签约|举办|开展|新增|"
+    r"^(?:新建|建成|建设|完成|实施|引进|打造|改造|开工|竣工|培育|创建|获批|签约|举办|开展|"
     r"提升改造|提升|盘活|投入|发放|帮助|服务|吸引|招引|落地|推动|推进|开通|设立|新设|整治|治理|清理|"
     r"拆除|取消|调解|受理|办理|解决|认定|惠及|覆盖|吸纳|安置|带动|培训|救助|资助|接待|组织|承办)+"
 )
@@ -40,6 +41,14 @@ AFTER_STOP = re.compile(r"[，,。；;：:、（(）)\n“”]|建设|成效|完
 
 PHRASE_MAX = 30
 
+#: Units whose metric is read before the number (地区生产总值达到648亿元) even for a level.
+MEASURE_FIRST = frozenset(["%", "元", "美元", "平方米", "亩", "公里", "吨", "平方公里", "年", "个月", "天", "小时", "rank"])
+
+
+#: Phrases that name nothing by themselves; the metric comes from the figure before.
+CONTENTLESS = re.compile(r"(增速|增幅|总量|规模|总额|比重|占比|排名|位次|其中|分别|总计|合计|同比|完成|达到|实现|"
+                         r"增长|年均|共计|人均|面积|总数|金额|数量|全年|其|为|是|)+")
+
 
 @dataclass(frozen=True)
 class _Rule:
@@ -47,6 +56,8 @@ class _Rule:
     names: re.Pattern[str]
     kinds: frozenset[str]
     exclude: re.Pattern[str] | None
+    context: re.Pattern[str] | None
+    units: frozenset[str] | None
 
 
 @cache
@@ -56,7 +67,9 @@ def _rules() -> list[_Rule]:
     for r in data["metric"]:
         names = re.compile("(?:" + "|".join(f"(?:{n})" for n in r["names"]) + ")$", re.I)
         exclude = re.compile("|".join(r["exclude"])) if r["exclude"] else None
-        rules.append(_Rule(r["id"], names, frozenset(r["kinds"]), exclude))
+        context = re.compile(r["context"]) if r.get("context") else None
+        units = frozenset(r["units"]) if "units" in r else None
+        rules.append(_Rule(r["id"], names, frozenset(r["kinds"]), exclude, context, units))
     return rules
 
 
@@ -77,36 +90,71 @@ def metric_phrase(
     text: str, start: int, end: int, clause_start: int, unit: str, kind: str, floor: int, ceil: int
 ) -> str:
     """The phrase naming what the number at ``[start, end)`` measures."""
-    before = clean_phrase(text[clause_start:start])
-    if kind == "level" and unit not in ("%", "元", "美元", "平方米", "亩", "公里", "吨", "平方公里", "年", "个月", "天", "小时"):
-        after_end = min(ceil, end + PHRASE_MAX)
-        tail = text[end:after_end]
-        stop = AFTER_STOP.search(tail)
-        noun = tail[: stop.start()] if stop else tail
-        noun = noun.strip()
-        if len(noun) >= 2 and not re.match(r"[的了，,。]", noun):
-            obj = VERB_HEAD.sub("", before)
-            # 实施帮扶项目102个: the count's noun is before; 12个街道养老服务综合体: after.
-            if obj and obj != before and len(obj) >= 2:
-                return obj[-PHRASE_MAX:]
+    raw = text[clause_start:start]
+    # 优良天数248天、同比增加30天: what follows an earlier figure in the clause.
+    last = None
+    for last in _earlier_number().finditer(raw):
+        pass
+    if last is not None:
+        raw = raw[last.end() :]
+    before = clean_phrase(raw)
+    tail = text[end : min(ceil, end + PHRASE_MAX)]
+    stop = AFTER_STOP.search(tail)
+    noun = (tail[: stop.start()] if stop else tail).strip()
+    if len(noun) < 2:
+        noun = ""
+    if kind == "level" and unit not in MEASURE_FIRST:
+        # 12个街道养老服务综合体: the counted noun follows; 实施帮扶项目102个: it precedes.
+        if noun:
             return noun[:PHRASE_MAX]
         obj = VERB_HEAD.sub("", before)
-        if obj and len(obj) >= 2:
-            return obj[-PHRASE_MAX:]
+        # 实施求是里等13个: a list of examples, not the metric; it comes from the next figure.
+        if obj.endswith("等"):
+            return ""
+        return obj[-PHRASE_MAX:] if len(obj) >= 2 else before[-PHRASE_MAX:]
+    if is_contentless(before) and kind == "level" and noun:
+        return noun[:PHRASE_MAX]
     return before[-PHRASE_MAX:]
 
 
-def _match(phrase: str, kind: str) -> str | None:
+@cache
+def _earlier_number() -> re.Pattern[str]:
+    units = load_toml("units.toml")
+    words = [u for cls in ("measure", "classifier", "duration", "percent", "change") for u in units[cls]]
+    alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z.])[0-9][0-9.,]*[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?")
+
+
+def is_contentless(phrase: str | None) -> bool:
+    """Whether a phrase names nothing by itself (增速, 总量): the metric is inherited.
+
+    >>> is_contentless("增速"), is_contentless(""), is_contentless("新增就业")
+    (True, True, False)
+    """
+    return not phrase or CONTENTLESS.fullmatch(phrase) is not None
+
+
+#: A growth rate or rank of an indicator carries the indicator's id (gold guide).
+RATE_SUFFIX = re.compile(r"(增速|增幅|排名|位次|排位)$")
+
+
+def _match(phrase: str, kind: str, context: str | None, unit: str | None = None) -> str | None:
+    phrase = RATE_SUFFIX.sub("", phrase) or phrase
     for r in _rules():
-        if kind not in r.kinds:
+        if kind not in r.kinds or (r.units is not None and unit is not None and kind != "rank" and unit not in r.units):
+            continue
+        if r.context is not None and not (r.context.search(phrase) or (context and r.context.search(context))):
             continue
         if r.names.search(phrase) and not (r.exclude and r.exclude.search(phrase)):
             return r.id
     return None
 
 
-def metric_ids(phrase: str | None, kind: str) -> list[str]:
+def metric_ids(phrase: str | None, kind: str, context: str | None = None, unit: str | None = None) -> list[str]:
     """Core ids the phrase names (usually one; two for 新开工和竣工面积).
+
+    ``context`` is the clause before the number, for ids that need a cue there
+    (a count of 高新技术企业 is the indicator only as a stock: 达到123家).
 
     >>> metric_ids("地区生产总值", "growth"), metric_ids("税收收入占一般公共预算收入比重", "share")
     (['gdp'], [])
@@ -115,13 +163,13 @@ def metric_ids(phrase: str | None, kind: str) -> list[str]:
     """
     if not phrase:
         return []
-    one = _match(phrase, kind)
+    one = _match(phrase, kind, context, unit)
     parts = re.split(r"[和及与、]", phrase)
     if len(parts) > 1:
         tail = parts[-1][-2:]
         ids = []
         for p in parts:
-            mid = _match(p, kind) or _match(p + tail, kind)
+            mid = _match(p, kind, context, unit) or _match(p + tail, kind, context, unit)
             if mid and mid not in ids:
                 ids.append(mid)
         if len(ids) > 1:

@@ -10,27 +10,30 @@ qualifier, kind, direction, stance, metric and year. Vocabulary lives in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
-from .metrics import metric_phrase, metric_ids
+from .metrics import is_contentless, metric_ids, metric_phrase
 from .model import Cleaned, Meta, Mention, Section
 from .numerals import to_number
 from .structure import section_at
 from .vocab import load_toml
 
 NUM_AR = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?"
-NUM_CN = r"[零〇一二两三四五六七八九十百千]+(?:[万亿][零〇一二两三四五六七八九十百千]*)*|[万亿](?=[余多]?[元亿])"
+NUM_CN = r"[零〇一二两三四五六七八九十百千]+(?:[万亿][零〇一二两三四五六七八九十百千]*)*"
 CN_SMALL = "一二三四五六七八九十"
 
 #: Clause and sentence boundaries for the context of a number.
 CLAUSE_STOP = "，,。；;：:！!？?\n（(）)"
-SENTENCE_STOP = "。；;！!？?\n"
+SENTENCE_STOP = "。！!？?\n"
 
 #: How far (characters) the context windows reach.
 CLAUSE_MAX = 40
 SENTENCE_MAX = 200
 RANK_CONTEXT = 14
+
+#: Longest quoted text taken as a name (“20项民心工程”, “3255”); longer quotes are prose.
+QUOTED_NAME_MAX = 16
 
 #: Values of 年 that are calendar years, not durations.
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -50,6 +53,8 @@ class _Vocab:
     estimate: re.Pattern[str]
     target: re.Pattern[str]
     scope_after: re.Pattern[str]
+    scope_noun: re.Pattern[str]
+    scope_before: re.Pattern[str]
     rank_context: re.Pattern[str]
     rank_not_after: re.Pattern[str]
     name_after: re.Pattern[str]
@@ -82,11 +87,11 @@ def _vocab() -> _Vocab:
         r"(?:"
         rf"(?P<rank>第(?P<rn>[0-9]{{1,3}}|[{CN_SMALL}]{{1,3}})(?:名|位)?|(?P<first>首位)|前(?P<fn>[0-9]{{1,2}}|[{CN_SMALL}]{{1,2}})(?:名|位)?)"
         rf"|百分之(?P<pc>{num})"
-        rf"|(?P<n1>{num})(?P<m1>[万亿千百]{{0,2}})(?P<u1>%|％)?"
+        rf"|(?P<n1>{num})(?P<yu0>余|多)?(?P<m1>[万亿千百]{{0,2}})(?P<u1>%|％)?"
         rf"(?:[ \t]?(?P<dash>[-－—–~～至到])[ \t]?(?P<n2>{num})(?P<m2>[万亿千百]{{0,2}}))?"
         r"(?P<yu>余|多)?"
         rf"(?P<unit>{unit_alt})?"
-        r"(?P<post>左右|以上|以下|以内|之内|多|余)?"
+        r"(?P<post>左右|以上|以下|以内|之内)?"
         r")"
     )
     k, s, r, n = cues["kind"], cues["stance"], cues["rank"], cues["name"]
@@ -103,6 +108,8 @@ def _vocab() -> _Vocab:
         estimate=re.compile(s["estimate"]),
         target=re.compile(s["target"]),
         scope_after=re.compile(s["scope_after"]),
+        scope_noun=re.compile(s["scope_noun"]),
+        scope_before=re.compile(s["scope_before"]),
         rank_context=re.compile(r["context"]),
         rank_not_after=re.compile(r["not_after"]),
         name_after=re.compile(n["after"]),
@@ -141,9 +148,9 @@ def _in_quotes(text: str, pos: int, line_start: int) -> bool:
     closes = max(seg.rfind("”"), seg.rfind("」"))
     if opens <= closes:
         return False
-    # A long quotation is speech, not a name: only short quoted labels count.
-    end = text.find("”", pos, pos + 30)
-    return end >= 0
+    # A long quotation is a definition or speech, not a name: only short labels count.
+    end = min((i for i in (text.find("”", pos, pos + 20), text.find("」", pos, pos + 20)) if i >= 0), default=-1)
+    return end >= 0 and end - (line_start + opens) <= QUOTED_NAME_MAX
 
 
 def _value(num: str, mag: str) -> float | None:
@@ -166,31 +173,64 @@ def text_to_mentions(text: str, cleaned: Cleaned, meta: Meta, sections: list[Sec
     v = _vocab()
     start, end = cleaned.body_start, cleaned.body_end
     skip = [(s.start, s.end) for s in cleaned.boilerplate if s.end > start and s.start < end]
-    out: list[Mention] = []
+    out: list[tuple[Mention, str]] = []
     for m in v.pattern.finditer(text, start, end):
         if m.group("pre") and not any(m.group(g) for g in ("rank", "pc", "n1")):
             continue
         s0 = m.start()
         if any(a <= s0 < b for a, b in skip):
             continue
-        for mention in _interpret(text, m, v, meta, sections, doc, start, end):
-            out.append(mention)
-    return out
+        found = _interpret(text, m, v, meta, sections, doc, start, end)
+        if found is not None:
+            out.append(found)
+    contexts = {id(mention): ctx for mention, ctx in out}
+    mentions = [mention for mention, _ in out]
+    _share_metrics(text, mentions)
+    result: list[Mention] = []
+    for mention in mentions:
+        ids = metric_ids(mention.metric, mention.kind, contexts[id(mention)], mention.unit) or [None]
+        for mid in ids:
+            result.append(replace(mention, metric_id=mid) if mid else mention)
+    return result
+
+
+def _share_metrics(text: str, mentions: list[Mention]) -> None:
+    """Give a figure without its own metric phrase the one it shares.
+
+    完成404片、1434万平方米旧楼区改造: the first takes the next one's noun;
+    一般公共预算收入22.7亿元,同比增长5.1%: the second takes the first's.
+    """
+    for i, m in enumerate(mentions):
+        if not is_contentless(m.metric):
+            continue
+        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        if nxt is not None and 0 < nxt.start - m.end <= 2 and text[m.end : nxt.start].strip() in ("、", "和", "及"):
+            if not is_contentless(nxt.metric):
+                m.metric = nxt.metric
+                continue
+        for prev in reversed(mentions[:i]):
+            gap = text[prev.end : m.start]
+            if any(c in gap for c in "。；;\n") or len(gap) > 60:
+                break
+            if not is_contentless(prev.metric):
+                # 总量突破6万户 after 新增市场主体8882户: the stock, not the additions.
+                m.metric = (prev.metric or "") + (m.metric or "")
+                break
 
 
 def _interpret(
     text: str, m: re.Match[str], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int
-) -> list[Mention]:
+) -> tuple[Mention, str] | None:
     num_start = m.start("pre") if m.group("pre") else m.start()
     core_start = m.end("pre") if m.group("pre") else m.start()
     line_start = text.rfind("\n", 0, core_start) + 1
     before = text[max(line_start, core_start - 12) : core_start]
-    after = text[m.end() : m.end() + 12]
+    after = text[m.end() : m.end() + 12]  # matched with .match(): patterns anchor at its start
     pre = m.group("pre")
     if _in_quotes(text, core_start, line_start):
-        return []
+        return None
     if v.name_before.search(before):
-        return []
+        return None
 
     qualifier = "exact"
     unit = ""
@@ -203,18 +243,18 @@ def _interpret(
         clause_start = _back(text, core_start, CLAUSE_STOP, RANK_CONTEXT + 6, floor)
         ctx = text[clause_start:core_start]
         if not v.rank_context.search(ctx[-RANK_CONTEXT:]):
-            return []
+            return None
         if m.group("first"):
             value = 1.0
         elif m.group("fn") is not None:
             value = to_number(m.group("fn"))
             qualifier = "below"
         else:
-            if v.rank_not_after.match(text, m.end()):
-                return []
+            if v.rank_not_after.match(after):
+                return None
             value = to_number(m.group("rn"))
         if value is None:
-            return []
+            return None
         unit, kind = "rank", "rank"
         pre = None
         num_start = core_start
@@ -226,54 +266,58 @@ def _interpret(
         raw_unit = m.group("unit") or m.group("u1") or ""
         cls = v.unit_class.get(raw_unit, "")
         post = m.group("post")
-        yu = m.group("yu")
+        yu = m.group("yu") or m.group("yu0")
         cn = _is_cn(n1)
+        # 千亿 and 七万 carry their magnitude inside the Chinese numeral.
+        has_mag = bool(m1) or (cn and any(c in "百千万亿" for c in n1))
         # Dates: 2023年, 2024-4-9, 1月, 11日, 15:03.
         if n2 is not None and m.group("dash") in "-－" and re.fullmatch(r"(19|20)\d\d", n1):
-            return []
+            return None
         if raw_unit == "年" and not yu:
             val = to_number(n1)
             if val is not None and YEAR_MIN <= val <= YEAR_MAX or (cn and len(n1) == 4):
-                return []
+                return None
         if not raw_unit and not m1 and re.match(r"[年月日号时:：点]", after):
-            return []
+            return None
         if not raw_unit and v.name_after.match(after):
-            return []
-        if not raw_unit and not (m1 and (pre or yu or post)) and not (m1 and not cn):
-            return []  # a bare number: ordinal, code, year without 年, list item
-        if raw_unit and re.match(r"[0-9A-Za-z]", after[:1]) and cls != "percent":
-            return []  # part of a code or model name
+            return None
+        if not raw_unit and not (has_mag and (pre or yu or post)) and not (m1 and not cn):
+            return None  # a bare number: ordinal, code, year without 年, list item
+        if raw_unit and re.match(r"[A-Za-z]", after[:1]) or (raw_unit.isascii() and re.match(r"[0-9]", after[:1])):
+            return None  # part of a code or model name
+        if raw_unit and v.name_after.match(text, m.start("unit") if m.group("unit") else m.end()):
+            return None  # 75周年, 三个着力
         if cn:
             if len(n1) == 1 and n1 in "十百千万亿" and not (pre or yu or post or cls == "measure"):
-                return []
+                return None
             has_q = bool(pre or yu or post or "多" in raw_unit)
             if cls == "classifier":
                 if not has_q and not (
                     n1 not in ("一", "两", "二") and v.cn_verb_before.search(before) and not v.name_after.match(after)
                 ):
-                    return []
+                    return None
             elif cls == "duration":
                 if not (v.duration_before.search(before) or has_q):
-                    return []
+                    return None
             elif cls in ("percent", "change"):
                 pass
             elif cls == "measure":
                 pass
             elif not has_q:
-                return []
+                return None
         if cls == "duration":
-            if v.frame_after.match(text, m.end()) or v.frame_before.search(before):
-                return []
+            if v.frame_after.match(after) or v.frame_before.search(before):
+                return None
             if not cn and raw_unit == "年" and not v.duration_before.search(before):
-                return []
-        if cls == "classifier" and v.name_after.match(text, m.end() - len(raw_unit)) and raw_unit == "个":
-            return []
+                return None
+        if raw_unit == "个" and v.name_after.match(text[m.end() - 1 : m.end() + 12]):
+            return None
         if not raw_unit and v.name_after.match(after):
-            return []
+            return None
         if raw_unit in ("度", "米", "升", "倍", "P", "站", "园", "村", "校", "层", "间", "对", "组", "块", "根", "门", "本"):
             # Short ambiguous units count only on an Arabic number.
             if cn:
-                return []
+                return None
         if n2 is not None and not m2 and m1:
             pass
         value = _value(n1, m1 if m1 or not m2 else m2)
@@ -283,7 +327,7 @@ def _interpret(
                 # 2至3 where the second is smaller is not a range we understand.
                 value_max = None
         if value is None:
-            return []
+            return None
         unit = v.unit_base.get(raw_unit, raw_unit)
         if yu or post in ("多", "余") or "多" in raw_unit:
             qualifier = "above"
@@ -324,32 +368,33 @@ def _interpret(
     role = sections[sec_i].role if sec_i is not None else None
     sent_start = _back(text, num_start, SENTENCE_STOP, SENTENCE_MAX, floor)
     sentence_before = text[sent_start:num_start]
-    scope = bool(v.scope_after.match(text, span_end)) and qualifier in ("above", "at_least")
+    rest = text[span_end : span_end + 12]
+    scope = (
+        (qualifier in ("above", "at_least") and v.scope_after.match(rest) is not None)
+        or (unit in ("个", "类") and v.scope_noun.match(rest) is not None)
+        or v.scope_before.search(clause[-4:]) is not None
+    )
     stance = _stance(role, sentence_before, meta, scope)
     year = _year(text, sentence_before, clause, sections, sec_i, meta, stance)
 
     phrase = metric_phrase(text, num_start, span_end, clause_start, unit, kind, floor, ceil)
-    ids = metric_ids(phrase, kind) or [None]
-    return [
-        Mention(
-            doc=doc,
-            start=num_start,
-            end=span_end,
-            text=text[num_start:span_end],
-            value=value,
-            value_max=value_max,
-            unit=unit,
-            kind=kind,  # type: ignore[arg-type]
-            direction=direction,
-            qualifier=qualifier,  # type: ignore[arg-type]
-            stance=stance,  # type: ignore[arg-type]
-            metric=phrase or None,
-            metric_id=mid,
-            year=year,
-            section=sec_i,
-        )
-        for mid in ids
-    ]
+    mention = Mention(
+        doc=doc,
+        start=num_start,
+        end=span_end,
+        text=text[num_start:span_end],
+        value=value,
+        value_max=value_max,
+        unit=unit,
+        kind=kind,  # type: ignore[arg-type]
+        direction=direction,
+        qualifier=qualifier,  # type: ignore[arg-type]
+        stance=stance,  # type: ignore[arg-type]
+        metric=phrase or None,
+        year=year,
+        section=sec_i,
+    )
+    return mention, clause
 
 
 def _stance(role: str | None, sentence_before: str, meta: Meta, scope: bool) -> str:
@@ -370,6 +415,30 @@ def _stance(role: str | None, sentence_before: str, meta: Meta, scope: bool) -> 
 
 _YEAR_IN = re.compile(r"(?<![0-9比较与同])((?:19|20)[0-9]{2})年(?!来|以来|以前|前|之前|底前)")
 _SECTION_YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
+_NUMBER = re.compile(r"[0-9]")
+#: In a multi-year review, a figure reached at the end of the period (达到4225家)
+#: describes the last year; a sum over the period (五年累计) describes none.
+_STATE_BEFORE = re.compile(r"(达到|达|增加到|提高到|增至|升至|突破|超过|总数达|总量达)$")
+_PERIOD_SUM = re.compile(r"(五年|累计|共计|年均|合计)")
+
+
+def _explicit_year(sentence_before: str) -> int | None:
+    """The year the sentence names for this figure, unless an earlier figure took it.
+
+    >>> _explicit_year("预计2016年,实现地区生产总值648亿元,年均增长8.5%;一般公共预算收入达到")
+    2016
+    >>> _explicit_year("社区用房平均面积由2013年底的288平方米增加到") is None
+    True
+    """
+    found = list(_YEAR_IN.finditer(sentence_before))
+    if not found:
+        return None
+    last = found[-1]
+    rest = sentence_before[last.end() :]
+    stop = min((rest.find(c) for c in CLAUSE_STOP if c in rest), default=len(rest))
+    if _NUMBER.search(rest[:stop]) and stop < len(rest) or (stop == len(rest) and _NUMBER.search(rest)):
+        return None
+    return int(last.group(1))
 
 
 def _year(
@@ -378,11 +447,11 @@ def _year(
     if stance == "other" or "年均" in clause:
         return None
     years = meta.review_years if stance in ("actual", "estimate") else meta.plan_years
-    explicit = _YEAR_IN.findall(sentence_before)
-    if explicit:
-        y = int(explicit[-1])
-        if not years or min(years) - 1 <= y <= max(years) + 1:
-            return y
+    if len(years) > 1 and _PERIOD_SUM.search(clause):
+        return None
+    y = _explicit_year(sentence_before)
+    if y is not None and (not years or min(years) - 1 <= y <= max(years) + 1):
+        return y
     i = sec_i
     while i is not None:
         sy = _SECTION_YEAR.search(sections[i].title)
@@ -391,4 +460,6 @@ def _year(
         i = sections[i].parent
     if len(years) == 1:
         return years[0]
+    if years and stance != "target" and _STATE_BEFORE.search(clause) and not _PERIOD_SUM.search(clause):
+        return max(years)
     return None

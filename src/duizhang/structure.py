@@ -22,7 +22,7 @@ _LEAD = r"(?m)^[ \t\u3000\u2002\u2003\u00a0]*"
 HEADING_RE = re.compile(
     _LEAD
     + r"(?:"
-    + rf"(?P<r1>[{_CN}]{{1,3}}[、．.](?![0-9]))"
+    + rf"(?P<r1>[{_CN}]{{1,3}}[、．.])"
     + rf"|(?P<r2>[(（][{_CN}]{{1,3}}[)）])"
     + r"|(?P<r3>(?:[0-9]{1,2}[.．、](?![0-9]))|第[一二三四五六七八九十]{1,3}[,，、:：](?=\S))"
     + r"|(?P<r4>[(（][0-9]{1,2}[)）])"
@@ -31,7 +31,7 @@ HEADING_RE = re.compile(
 )
 
 #: A standalone heading line: short, no sentence punctuation.
-STANDALONE_RE = re.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？]{4,30}?)[ \t\u3000\u2002\u2003]*$")
+STANDALONE_RE = re.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？]{4,30}?)[:：]?[ \t\u3000\u2002\u2003]*$")
 
 RANK = {"r1": 1, "r2": 2, "r3": 3, "lead": 3, "r4": 4, "standalone": 0}
 
