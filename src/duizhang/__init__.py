@@ -1,1 +1,39 @@
-"""duizhang (对账): Chinese government reports into data."""
+"""duizhang (对账): Chinese government work reports and plan reports as data.
+
+>>> import duizhang
+>>> callable(duizhang.parse) and callable(duizhang.extract)
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .model import DuizhangError, Mention, NotAReportError, ReadError, Report
+from .pipeline import iter_reports, parse
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__version__ = "0.1.0"
+
+
+def extract(source: str | Path | bytes, name: str | None = None) -> pd.DataFrame:
+    """Every quantity mention of one report (path or bytes) as a DataFrame.
+
+    Columns are the gold schema: doc, start, end, text, value, value_max, unit,
+    kind, direction, qualifier, stance, metric, metric_id, year.
+    """
+    import pandas as pd
+
+    from .output import MENTION_FIELDS, mention_record
+
+    report = parse(source, name=name)
+    return pd.DataFrame([mention_record(m) for m in report.mentions], columns=MENTION_FIELDS)
+
+
+__all__ = [
+    "DuizhangError", "Mention", "NotAReportError", "ReadError", "Report",
+    "extract", "iter_reports", "parse", "__version__",
+]

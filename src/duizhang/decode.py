@@ -86,6 +86,14 @@ def bytes_to_str(data: bytes, name: str, declared: str | None = None) -> tuple[s
         except UnicodeDecodeError:
             pass
     if b"\x00" in data[:4000]:
+        # BOM-less UTF-16 of Chinese text: NULs only beside the ASCII characters.
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if cjk_share(text) >= MIN_CJK_SHARE:
+                return text, enc
         raise ReadError(f"{name}: binary data, not text (NUL bytes)")
     candidates: list[str] = []
     if declared:

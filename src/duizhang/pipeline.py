@@ -25,8 +25,8 @@ REPORT_MARKERS = re.compile(
     r"地区生产总值|国内生产总值|一般公共预算|固定资产投资|计划执行情况"
 )
 
-#: Shortest body (characters) taken for a report; report excerpts are a few thousand.
-MIN_BODY_CHARS = 300
+#: Shortest body (characters) taken for a report; even an excerpt of the review part is longer.
+MIN_BODY_CHARS = 150
 
 #: Fewest distinct report phrases a body must show.
 MIN_MARKERS = 2
@@ -107,6 +107,10 @@ def iter_reports(paths: Iterable[str | Path], check: bool = True) -> Iterator[Re
         try:
             yield raw_to_report(path_to_raw(p), check=check)
         except DuizhangError as e:
-            yield Failure(str(p), str(e))
+            msg = str(e)
+            name = Path(p).name if p != "-" else "stdin.txt"
+            if msg.startswith(name + ":"):
+                msg = f"{p}{msg[len(name):]}"  # the whole path, so the user can find the file
+            yield Failure(str(p), msg)
         except Exception as e:  # a reader library's own bug must not end a batch
             yield Failure(str(p), f"{p}: unexpected error while parsing ({type(e).__name__}: {e})")

@@ -1,0 +1,37 @@
+"""Shared fixtures: the sample corpus and gold set beside the checkout (../shared)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "corpus" / "seeds"
+GOLD = SHARED / "gold"
+
+needs_shared = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/corpus is not beside the checkout")
+
+#: A short but complete work report, written for the tests (not from the corpus).
+SAMPLE_REPORT = """政府工作报告
+——2024年1月15日在某区第五届人民代表大会第三次会议上
+某区区长 张三
+各位代表:
+现在,我代表区人民政府向大会报告工作,请予审议,并请区政协委员提出意见。
+一、2023年工作回顾
+预计全区地区生产总值增长5.2%左右,一般公共预算收入增长8%,固定资产投资增长10%以上。
+新增就业1.2万余人。完成12个老旧小区改造,建成2座消防站。
+二、2024年工作安排
+2024年经济社会发展的主要预期目标是:地区生产总值增长5%左右,城镇登记失业率控制在3.5%以内。
+"""
+
+
+def gold_docs() -> dict[str, dict]:
+    with open(GOLD / "docs.jsonl", encoding="utf-8") as f:
+        return {d["doc"]: d for d in map(json.loads, f)}
+
+
+def seed_text(name: str) -> str:
+    return (SEEDS / name).read_bytes().decode("utf-8")
