@@ -11,9 +11,9 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .model import Report
 from .output import MENTION_FIELDS, CsvWriter, mention_record, mentions_table, print_report, report_record
 from .pipeline import Failure, iter_reports
-from .model import Report
 
 err = Console(stderr=True, highlight=False)
 

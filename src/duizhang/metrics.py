@@ -92,11 +92,9 @@ def metric_phrase(
     """The phrase naming what the number at ``[start, end)`` measures."""
     raw = text[clause_start:start]
     # 优良天数248天、同比增加30天: what follows an earlier figure in the clause.
-    last = None
-    for last in _earlier_number().finditer(raw):
-        pass
-    if last is not None:
-        raw = raw[last.end() :]
+    earlier = [m.end() for m in _earlier_number().finditer(raw)]
+    if earlier:
+        raw = raw[earlier[-1] :]
     before = clean_phrase(raw)
     tail = text[end : min(ceil, end + PHRASE_MAX)]
     stop = AFTER_STOP.search(tail)

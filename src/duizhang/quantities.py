@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from .metrics import is_contentless, metric_ids, metric_phrase
-from .model import Cleaned, Meta, Mention, Section
+from .model import Cleaned, Mention, Meta, Section
 from .numerals import to_number
 from .structure import section_at
 from .vocab import load_toml
@@ -188,9 +188,11 @@ def text_to_mentions(text: str, cleaned: Cleaned, meta: Meta, sections: list[Sec
     _share_metrics(text, mentions)
     result: list[Mention] = []
     for mention in mentions:
-        ids = metric_ids(mention.metric, mention.kind, contexts[id(mention)], mention.unit) or [None]
-        for mid in ids:
-            result.append(replace(mention, metric_id=mid) if mid else mention)
+        ids = metric_ids(mention.metric, mention.kind, contexts[id(mention)], mention.unit)
+        if ids:
+            result.extend(replace(mention, metric_id=mid) for mid in ids)
+        else:
+            result.append(mention)
     return result
 
 
@@ -292,9 +294,10 @@ def _interpret(
                 return None
             has_q = bool(pre or yu or post or "多" in raw_unit)
             if cls == "classifier":
-                if not has_q and not (
-                    n1 not in ("一", "两", "二") and v.cn_verb_before.search(before) and not v.name_after.match(after)
-                ):
+                # 三个着力 and 十项行动 are names; 百余项, 建成两座 and 一百零五人 are counts.
+                composed = len(n1) >= 2 and any(c in "十百千万亿" for c in n1)
+                verb = n1 != "一" and v.cn_verb_before.search(before) is not None
+                if not (has_q or composed or verb):
                     return None
             elif cls == "duration":
                 if not (v.duration_before.search(before) or has_q):
@@ -310,8 +313,7 @@ def _interpret(
                 return None
             if not cn and raw_unit == "年" and not v.duration_before.search(before):
                 return None
-        if raw_unit == "个" and v.name_after.match(text[m.end() - 1 : m.end() + 12]):
-            return None
+
         if not raw_unit and v.name_after.match(after):
             return None
         if raw_unit in ("度", "米", "升", "倍", "P", "站", "园", "村", "校", "层", "间", "对", "组", "块", "根", "门", "本"):
@@ -338,8 +340,8 @@ def _interpret(
         elif cls == "percent":
             kind = "share"
         # 控制在3.8%以内: a qualifier written before the number but outside the span.
-        if qualifier == "exact":
-            for word, q in v.qual_before.items():
+        if qualifier == "exact" and not pre:
+            for word, q in sorted(v.qual_before.items(), key=lambda wq: -len(wq[0])):
                 if before.endswith(word):
                     qualifier = q
                     break

@@ -1,0 +1,196 @@
+"""Quantity extraction, table-driven from single sentences written for these tests.
+
+Groups by origin: ``PHENOMENA`` are the forms the extraction issue lists (numerals,
+magnitudes, qualifiers, ranges, kinds); ``NOT_QUANTITIES`` must yield nothing;
+``CAUGHT`` are bugs found on real reports, one case each. Each case is
+(sentence, section role context, expected fields of the single mention).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from duizhang.model import Cleaned, Meta, Section
+from duizhang.quantities import text_to_mentions
+
+
+def extract(sentence: str, role: str = "review", years: tuple[int, ...] = (2023,)) -> list[dict[str, Any]]:
+    text = "标题\n" + sentence + "\n"
+    heading = {"review": "一、2023年工作回顾", "plan": "二、2024年工作安排", "glossary": "名词解释"}[role]
+    text = heading + "\n" + sentence + "\n"
+    sections = [Section(0, len(text), len(heading), 1, heading, role)]  # type: ignore[arg-type]
+    meta = Meta(doctype="gwr", review_years=list(years), plan_years=[max(years) + 1])
+    return [m.to_dict() for m in text_to_mentions(text, Cleaned(0, len(text)), meta, sections, "t.txt")]
+
+
+PHENOMENA = [
+    # numerals and magnitudes
+    ("引进企业650余家。", {"text": "650余家", "value": 650, "unit": "家", "qualifier": "above"}),
+    ("新增就业1.9万余人。", {"value": 19000, "unit": "人", "qualifier": "above", "metric_id": "new_jobs"}),
+    ("全年接待游客3.5万人次。", {"value": 35000, "unit": "人次"}),
+    ("实现税收1.2亿元。", {"value": 1.2e8, "unit": "元"}),
+    ("居民人均可支配收入突破七万元。", {"text": "突破七万元", "value": 70000, "qualifier": "above", "metric_id": "disposable_income"}),
+    ("举办推介活动近百场。", {"text": "近百场", "value": 100, "unit": "场", "qualifier": "near"}),
+    ("实施协同创新项目百余项。", {"text": "百余项", "value": 100, "unit": "项", "qualifier": "above"}),
+    ("营收规模突破百亿元。", {"value": 1e10, "unit": "元", "qualifier": "above"}),
+    ("建成两座消防站。", {"text": "两座", "value": 2, "unit": "座"}),
+    ("累计培训一百零五人。", {"text": "一百零五人", "value": 105, "unit": "人"}),
+    ("完成投资１２３亿元。", {"text": "１２３亿元", "value": 1.23e10}),
+    ("总投资1,250亿元。", {"value": 1.25e11, "unit": "元"}),
+    ("外贸进出口总额增长百分之五。", {"value": 5, "unit": "%", "kind": "growth", "metric_id": "foreign_trade"}),
+    ("实际利用外资4570万美元。", {"value": 4.57e7, "unit": "美元", "metric_id": "foreign_investment"}),
+    ("PM2.5平均浓度42微克/立方米。", {"text": "42微克/立方米", "unit": "微克/立方米", "metric_id": "pm25"}),
+    ("改造供热管网2.2公里。", {"unit": "公里", "value": 2.2}),
+    ("建成标准厂房12万平方米。", {"unit": "平方米", "value": 120000}),
+    # qualifiers
+    ("地区生产总值增长4.7%左右。", {"qualifier": "about", "kind": "growth", "direction": 1, "metric_id": "gdp"}),
+    ("约3000户居民受益。", {"text": "约3000户", "qualifier": "about"}),
+    ("固定资产投资增长20%以上。", {"qualifier": "above", "metric_id": "fixed_asset_investment"}),
+    ("客流总量超过7000万人次。", {"text": "超过7000万人次", "qualifier": "above"}),
+    ("税收贡献超7000万元。", {"text": "超7000万元", "qualifier": "above"}),
+    ("市场主体总量逾6万户。", {"qualifier": "above"}),
+    ("开放专利不少于15项。", {"text": "不少于15项", "qualifier": "at_least"}),
+    ("新增纳统企业不低于60家。", {"qualifier": "at_least"}),
+    ("城镇登记失业率控制在3.5%以内。", {"qualifier": "below", "kind": "share", "metric_id": "unemployment_rate"}),
+    ("居民消费价格涨幅不超过3%。", {"qualifier": "below", "metric_id": "cpi"}),
+    ("培训人员接近2000人。", {"qualifier": "near"}),
+    # ranges
+    ("地区生产总值增长6%-6.5%。", {"value": 6, "value_max": 6.5, "unit": "%", "metric_id": "gdp"}),
+    ("地区生产总值增长6.5%－7%。", {"value": 6.5, "value_max": 7}),
+    ("地区生产总值增长4.5%—5%。", {"value": 4.5, "value_max": 5}),
+    ("地区生产总值增长6至6.5%。", {"value": 6, "value_max": 6.5, "unit": "%"}),
+    # kinds
+    ("一般公共预算收入下降6.5%。", {"kind": "growth", "direction": -1, "metric_id": "budget_revenue"}),
+    ("空气质量优良天数同比增加30天。", {"kind": "change", "unit": "天", "metric_id": "good_air_days"}),
+    ("服务业比重提高5个百分点。", {"kind": "change", "unit": "个百分点", "direction": 1}),
+    ("排名提升6个位次。", {"kind": "change", "unit": "个位次"}),
+    ("税收收入占一般公共预算收入比重为82.1%。", {"kind": "share", "metric_id": None}),
+    ("优良天数比例63.6%。", {"kind": "share", "metric_id": "good_air_ratio"}),
+    ("群众诉求办结率100%。", {"kind": "share"}),
+    ("政务诚信评价位列全市第一。", {"text": "第一", "kind": "rank", "unit": "rank", "value": 1}),
+    ("营收增速全市第1。", {"kind": "rank", "value": 1}),
+    ("到位额位居中心城区首位。", {"text": "首位", "kind": "rank", "value": 1}),
+    ("连续两年位列全市前三。", {"text": "前三", "kind": "rank", "value": 3, "qualifier": "below"}),
+    # durations
+    ("连续七年在全市考核中位列优秀等次。", {"text": "七年", "value": 7, "unit": "年"}),
+    ("历经16年终于建成。", {"text": "16年", "unit": "年"}),
+    ("经过3个多月奋战如期开园。", {"text": "3个多月", "unit": "个月", "qualifier": "above"}),
+    ("2小时取得施工许可证。", {"unit": "小时", "value": 2}),
+    # stance
+    ("预计全年地区生产总值增长5%。", {"stance": "estimate", "year": 2023}),
+    ("新增就业1.2万人。", {"stance": "actual", "year": 2023}),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", PHENOMENA, ids=[s for s, _ in PHENOMENA])
+def test_phenomena(sentence: str, expected: dict[str, Any]) -> None:
+    found = extract(sentence)
+    assert found, f"no mention in {sentence}"
+    m = next((f for f in found if f["text"] == expected.get("text")), found[0])
+    got = {k: m[k] for k in expected}
+    assert got == expected
+
+
+PLAN = [
+    ("地区生产总值增长5%左右。", {"stance": "target", "year": 2024, "metric_id": "gdp"}),
+    ("实施13个老旧小区改造。", {"stance": "target", "metric_id": "old_community_renovation", "value": 13}),
+    ("力争新增市场主体1万户。", {"stance": "target", "metric_id": "new_market_entities"}),
+    ("围绕66.3万平方米闲置载体招商。", {"stance": "other"}),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", PLAN, ids=[s for s, _ in PLAN])
+def test_plan_part(sentence: str, expected: dict[str, Any]) -> None:
+    m = extract(sentence, role="plan")[0]
+    assert {k: m[k] for k in expected} == expected
+
+
+def test_glossary_is_other() -> None:
+    m = extract("双高楼宇:单栋楼宇税收贡献超1亿元的楼宇。", role="glossary")[0]
+    assert m["stance"] == "other" and m["year"] is None
+
+
+def test_scope_is_other() -> None:
+    found = extract("引进注册资本5000万元以上企业125家。")
+    assert [(m["text"], m["stance"]) for m in found] == [("5000万元以上", "other"), ("125家", "actual")]
+
+
+def test_one_number_for_two_metrics() -> None:
+    found = extract("新开工和竣工面积均达到100万平方米。", role="plan")
+    assert {m["metric_id"] for m in found} == {"new_construction_area", "completed_construction_area"}
+    assert len({(m["start"], m["end"]) for m in found}) == 1
+
+
+def test_metric_carried_to_the_growth_rate() -> None:
+    found = extract("完成一般公共预算收入22.7亿元,同比增长5.1%。")
+    assert [m["metric_id"] for m in found] == ["budget_revenue", "budget_revenue"]
+    assert [m["kind"] for m in found] == ["level", "growth"]
+
+
+NOT_QUANTITIES = [
+    "2024年1月11日在南开区第十八届人民代表大会第五次会议上",
+    "深入实施高质量发展“十项行动”。",
+    "按照“3255”工作思路推进。",
+    "谋划十四五规划实施。",
+    "推进地铁7号线建设。",
+    "建成5G基站网络。",
+    "治理PM2.5污染。",
+    "一年来,主要做了以下工作。",
+    "过去五年,我们砥砺奋进。",
+    "实现8年来最好水平。",
+    "一是强力推进结构调整。",
+    "(一)坚定不移促协同。",
+    "第一,坚持创新驱动。",
+    "推进二期工程建设。",
+    "庆祝成立75周年。",
+    "打造五大片区。",
+    "成功举办第22届展会。",
+    "位于民生路56号。",
+    "拨打12345便民热线。",
+    "首次举办首届峰会。",
+    "做好“三个着力”文章。",
+    "增强四个意识。",
+    "打造千亿商贸集群。",
+    "建设亿元楼宇。",
+    "完成“20项民心工程”。",
+]
+
+
+@pytest.mark.parametrize("sentence", NOT_QUANTITIES)
+def test_not_quantities(sentence: str) -> None:
+    assert [m["text"] for m in extract(sentence)] == []
+
+
+# Bugs caught on the sample corpus, one case each.
+CAUGHT = [
+    # 二、2024年工作安排 was not a heading because a digit followed 、
+    ("国家级高新技术企业达到123家。", {"metric_id": "high_tech_enterprises"}),
+    ("认定国家级高新技术企业10家。", {"metric_id": None}),
+    ("带动就业占全区新增就业的89.26%。", {"kind": "share"}),
+    ("新建2条健身步道、4座多功能运动场。", {"text": "2条", "qualifier": "exact"}),
+    ("接待市民游客1660余万人次。", {"value": 1.66e7, "qualifier": "above"}),
+    ("完成中医药大学等5宗289.2亩土地出让。", {"text": "5宗"}),
+    ("税收收入增长22.5%、增速全市第一。", {"text": "22.5%"}),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", CAUGHT, ids=[s for s, _ in CAUGHT])
+def test_caught(sentence: str, expected: dict[str, Any]) -> None:
+    m = extract(sentence)[0]
+    assert {k: m[k] for k in expected} == expected
+
+
+def test_rank_after_growth_in_the_same_clause() -> None:
+    found = extract("税收收入增长22.5%、增速全市第一。")
+    assert [(m["text"], m["kind"], m["metric_id"]) for m in found] == [
+        ("22.5%", "growth", "tax_revenue"),
+        ("第一", "rank", "tax_revenue"),
+    ]
+
+
+def test_spans_index_the_text() -> None:
+    text = "一、2023年工作回顾\n预计全区地区生产总值增长4.7%左右。\n"
+    ms = text_to_mentions(text, Cleaned(0, len(text)), Meta(review_years=[2023]), [], "t")
+    assert all(text[m.start : m.end] == m.text for m in ms)
