@@ -34,6 +34,9 @@ FIVE_YEAR_PLAN_RE = re.compile(r"今后五年|未来五年")
 #: Reports delivered from this month on are about the next year (a December session).
 LATE_MONTH = 11
 
+#: Characters scanned for province and city names that settle an ambiguous district.
+CONTEXT_SPAN = 30000
+
 #: How many characters after the body start count as the report's header.
 HEADER_SPAN = 600
 
@@ -55,7 +58,7 @@ def _session(text: str) -> str | None:
 
 
 def _region(header: str, title: str, whole: str, fallback_name: str) -> regions.Region | None:
-    context = regions.context_weights(whole[:50000])
+    context = regions.context_weights(whole[:CONTEXT_SPAN])
     if SESSION_RE.search(header) and "全国人民代表大会" in re.sub(r"\s", "", header):
         return regions.get(regions.NATIONAL)
     if "国务院" in header[:300]:

@@ -37,6 +37,34 @@ class _Table:
     names: dict[str, str]  # code -> name
     by_name: dict[str, list[str]]  # name or short alias -> codes
     pattern: re.Pattern[str]  # every name and alias, longest first
+    upper: re.Pattern[str]  # province and prefecture names and aliases only
+
+
+def trie_regex(words: list[str]) -> str:
+    """A regex matching any of ``words`` (longest first), as a prefix trie.
+
+    Python's ``re`` tries alternatives one by one; sharing prefixes makes a
+    4,000-name alternation run about as fast as a single word.
+
+    >>> re.findall(trie_regex(["天津市", "天津", "河北区", "河北省"]), "天津市河北区")
+    ['天津市', '河北区']
+    """
+    trie: dict[str, dict] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return build(trie)
 
 
 def _short(name: str) -> str | None:
@@ -63,9 +91,9 @@ def _table() -> _Table:
             if short and short not in by_name:
                 by_name.setdefault(short, []).append(code)
     by_name.setdefault("全国", [NATIONAL])
-    keys = sorted(by_name, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(k) for k in keys))
-    return _Table(names, by_name, pattern)
+    pattern = re.compile(trie_regex(list(by_name)))
+    upper = re.compile(trie_regex([n for n, codes in by_name.items() if any(c.endswith("00") for c in codes)]))
+    return _Table(names, by_name, pattern, upper)
 
 
 def level_of(code: str, name: str) -> str:
@@ -116,8 +144,8 @@ def context_weights(text: str) -> dict[str, int]:
     """How often each province (2-digit) and city (4-digit) prefix is named."""
     t = _table()
     weights: dict[str, int] = {}
-    for _, _, name in find_names(text):
-        for code in t.by_name[name]:
+    for m in t.upper.finditer(text):
+        for code in t.by_name[m.group()]:
             if code.endswith("0000"):
                 weights[code[:2]] = weights.get(code[:2], 0) + 1
             elif code.endswith("00"):
