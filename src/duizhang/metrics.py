@@ -17,7 +17,8 @@ from .vocab import load_toml
 LEAD_WORDS = re.compile(
     r"^(?:其中|全年|预计|力争|确保|努力|争取|实现|完成|全区|全市|全省|全县|全国|全镇|我区|我市|我省|本区|"
     r"年末|年底|当年|同比|累计|共|此外|另外|并|且|和|与|及|以及|通过|已|已经|今年|去年|明年|计划|预期|"
-    r"[0-9]{4}年(?:底|末)?|[0-9]{1,2}月|一年来|五年来|过去五年|今后五年|[一二三四五]年|到[0-9]{4}年|要|将|全部|整体)+"
+    r"[0-9]{4}年(?:底|末)?|[0-9]{1,2}月|一年来|五年来|过去五年|今后五年|[一二三四五]年|到[0-9]{4}年|要|将|全部|整体|"
+    r"精心|全力|大力|扎实|稳步|积极|持续|加快|深入|着力|全面|有序|高标准|高质量|成功|顺利|又|再)+"
 )
 
 #: Words stripped from the end: verbs, comparisons and qualifiers before the number.
@@ -37,9 +38,12 @@ VERB_HEAD = re.compile(
 )
 
 #: Where a noun phrase after a count ends.
-AFTER_STOP = re.compile(r"[，,。；;：:、（(）)\n“”]|建设|成效|完成|实现|达到|投入|开展|获得|被|等|的|全部|已|正式|顺利|相继|陆续|分别|通过|落地|开工|竣工|投用|建成")
+AFTER_STOP = re.compile(r"[0-9，,。；;：:、（(）)\n“”]|建设|成效|完成|实现|达到|投入|开展|获得|被|等|的|全部|已|正式|顺利|相继|陆续|分别|通过|落地|开工|竣工|投用|建成")
 
 PHRASE_MAX = 30
+
+#: A clause that only says whom or what a project reaches: 惠及8个小区、3494户.
+BENEFIT_HEAD = re.compile(r"^(惠及|涉及|覆盖|包括|包含|共涉及)")
 
 #: Units whose metric is read before the number (地区生产总值达到648亿元) even for a level.
 MEASURE_FIRST = frozenset(["%", "元", "美元", "平方米", "亩", "公里", "吨", "平方公里", "年", "个月", "天", "小时", "rank"])
@@ -101,6 +105,11 @@ def metric_phrase(
     noun = (tail[: stop.start()] if stop else tail).strip()
     if len(noun) < 2:
         noun = ""
+    if BENEFIT_HEAD.match(raw.strip()):
+        # 老旧小区改造二期工程,惠及8个小区: what the figure counts is the previous clause's object.
+        prev = _previous_clause(text, clause_start, floor)
+        if prev:
+            return prev[-PHRASE_MAX:]
     if kind == "level" and unit not in MEASURE_FIRST:
         # 12个街道养老服务综合体: the counted noun follows; 实施帮扶项目102个: it precedes.
         if noun:
@@ -109,10 +118,22 @@ def metric_phrase(
         # 实施求是里等13个: a list of examples, not the metric; it comes from the next figure.
         if obj.endswith("等"):
             return ""
-        return obj[-PHRASE_MAX:] if len(obj) >= 2 else before[-PHRASE_MAX:]
+        return (obj if len(obj) >= 2 and not is_contentless(obj) else before)[-PHRASE_MAX:]
     if is_contentless(before) and kind == "level" and noun:
         return noun[:PHRASE_MAX]
-    return before[-PHRASE_MAX:]
+    obj = VERB_HEAD.sub("", before)
+    return (obj if len(obj) >= 2 and not is_contentless(obj) else before)[-PHRASE_MAX:]
+
+
+def _previous_clause(text: str, clause_start: int, floor: int) -> str:
+    """Object of the clause before ``clause_start`` in the same sentence, cleaned."""
+    end = clause_start - 1
+    if end <= floor or text[end] not in "，,":
+        return ""
+    i = end
+    while i > floor and text[i - 1] not in "，,。；;：:\n":
+        i -= 1
+    return VERB_HEAD.sub("", clean_phrase(text[i:end]))
 
 
 @cache

@@ -55,6 +55,7 @@ class _Vocab:
     scope_after: re.Pattern[str]
     scope_noun: re.Pattern[str]
     scope_before: re.Pattern[str]
+    scope_clause: re.Pattern[str]
     rank_context: re.Pattern[str]
     rank_not_after: re.Pattern[str]
     name_after: re.Pattern[str]
@@ -110,6 +111,7 @@ def _vocab() -> _Vocab:
         scope_after=re.compile(s["scope_after"]),
         scope_noun=re.compile(s["scope_noun"]),
         scope_before=re.compile(s["scope_before"]),
+        scope_clause=re.compile(s["scope_clause"]),
         rank_context=re.compile(r["context"]),
         rank_not_after=re.compile(r["not_after"]),
         name_after=re.compile(n["after"]),
@@ -366,15 +368,16 @@ def _interpret(
         g = list(v.growth.finditer(clause))
         direction = -1 if g and v.decline.search(g[-1].group()) else 1
 
-    sec_i = section_at(sections, num_start)
-    role = sections[sec_i].role if sec_i is not None else None
     sent_start = _back(text, num_start, SENTENCE_STOP, SENTENCE_MAX, floor)
     sentence_before = text[sent_start:num_start]
     rest = text[span_end : span_end + 12]
+    sec_i = section_at(sections, num_start)
+    role = sections[sec_i].role if sec_i is not None else None
     scope = (
         (qualifier in ("above", "at_least") and v.scope_after.match(rest) is not None)
         or (unit in ("个", "类") and v.scope_noun.match(rest) is not None)
         or v.scope_before.search(clause[-4:]) is not None
+        or (role in ("plan", "targets") and v.scope_clause.search(clause) is not None)
     )
     stance = _stance(role, sentence_before, meta, scope)
     year = _year(text, sentence_before, clause, sections, sec_i, meta, stance)
