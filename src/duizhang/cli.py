@@ -9,13 +9,38 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from . import __version__
-from .model import Report
+from .export import FORMATS, WHAT
+from .export import frame as export_frame
+from .export import write as export_write
+from .library import RECON_COLUMNS, Library, flatten_row
+from .model import DuizhangError, Report
 from .output import MENTION_FIELDS, CsvWriter, mention_record, mentions_table, print_report, report_record
 from .pipeline import Failure, iter_reports
+from .read import iter_paths
+from .reconcile import STATUSES, ReconRow
+from .store import DEFAULT_DB
 
 err = Console(stderr=True, highlight=False)
+
+#: Width of tables written to a pipe or file, where rich cannot ask the terminal.
+PIPE_WIDTH = 180
+
+
+def _cell(v: object) -> str:
+    """A table cell: None and NaN (pandas' missing value) as empty."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return str(v)
+
+
+def _out() -> Console:
+    """Console for tables on stdout: the terminal's width, or a wide page when piped."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=PIPE_WIDTH, highlight=False)
 
 
 def _reports(paths: tuple[str, ...], check: bool) -> Iterator[Report | Failure]:
@@ -104,7 +129,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
     stance:    actual | estimate (预计) | target (目标, 计划, 工作安排) | other
     """
     stream = open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") if output else sys.stdout
-    console = Console(file=stream if output else None, highlight=False, soft_wrap=False, width=200 if output else None)
+    console = Console(file=stream, highlight=False, width=PIPE_WIDTH) if output else _out()
     csvw = CsvWriter(stream, MENTION_FIELDS) if fmt == "csv" else None
     ok, failed, total = 0, [], 0
     try:
@@ -132,8 +157,262 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
         sys.exit(1)
 
 
+# -- the library -------------------------------------------------------------
+
+db_option = click.option(
+    "--db", type=click.Path(dir_okay=False), envvar="DUIZHANG_DB", default=DEFAULT_DB, show_default=True,
+    help="Library file (SQLite). Also read from $DUIZHANG_DB.",
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True,
+    help="table: for reading; jsonl: one JSON object per row; csv: for Excel/WPS.",
+)
+
+
+def _open(db: str, must_exist: bool = True) -> Library:
+    if must_exist and db != ":memory:" and not Path(db).exists():
+        raise click.ClickException(f"no library at {db}; create one with: duizhang add --db {db} REPORTS...")
+    return Library(db)
+
+
+def _fail(e: DuizhangError) -> click.ClickException:
+    return click.ClickException(str(e))
+
+
+@main.command()
+@db_option
+@paths_argument
+@click.option("-j", "--jobs", type=int, default=1, show_default=True, help="Parse in this many processes.")
+def add(db: str, paths: tuple[str, ...], jobs: int) -> None:
+    """Ingest report files and folders into the library (created if missing).
+
+    The raw bytes of every file are kept, so nothing is lost and a newer
+    duizhang can re-parse them (duizhang reparse). Files already stored (same
+    bytes) are skipped. Each document is written whole or not at all, so an
+    interrupted run leaves a valid library.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    files = [p for p in iter_paths(paths)]
+    with _open(db, must_exist=False) as lib, Progress(
+        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=err, transient=not err.is_terminal, disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=len(files))
+
+        def step(source: str, outcome: str) -> None:
+            bar.update(task, advance=1, description=f"{outcome}: {Path(source).name}")
+
+        try:
+            summary = lib.add(files, jobs=jobs, progress=step)
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted: the documents stored so far are complete; run again to go on[/]")
+            sys.exit(130)
+    for _source, message in summary.failed:
+        err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    err.print(
+        f"{len(summary.added)} added, {len(summary.skipped)} skipped (already stored), "
+        f"{len(summary.failed)} failed → {db}"
+    )
+    if summary.failed and not summary.added and not summary.skipped:
+        sys.exit(1)
+
+
+@main.command()
+@db_option
+def reparse(db: str) -> None:
+    """Parse every stored document again from its kept raw bytes (after upgrading duizhang)."""
+    with _open(db) as lib:
+        summary = lib.reparse()
+    for _, message in summary.failed:
+        err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    err.print(f"{len(summary.added)} reparsed, {len(summary.failed)} failed")
+
+
+@main.command(name="list")
+@db_option
+@click.option("--region", help="Region name, part of a name, or GB/T 2260 code.")
+@click.option("--level", type=click.Choice(["national", "province", "city", "district", "county"]))
+@click.option("--year", type=int, help="Documents that review or plan this year.")
+@click.option("--doctype", type=click.Choice(["gwr", "plan", "other"]))
+@format_option
+def list_(db: str, region: str | None, level: str | None, year: int | None, doctype: str | None, fmt: str) -> None:
+    """List the documents in the library, with their years and counts of figures and targets."""
+    with _open(db) as lib:
+        try:
+            df = lib.documents(region=region, level=level, year=year, doctype=doctype)
+        except DuizhangError as e:
+            raise _fail(e) from e
+    if fmt == "jsonl":
+        for rec in df.to_dict(orient="records"):
+            click.echo(json.dumps(rec, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        for col in ("review_years", "plan_years"):
+            df[col] = df[col].map(lambda ys: ",".join(map(str, ys)))
+        click.echo(df.to_csv(index=False), nl=False)
+    else:
+        t = Table(title=f"{len(df)} documents in {db}")
+        cols = ("id", "name", "region", "region_code", "level", "doctype", "delivered_date", "review_years",
+                "plan_years", "n_mentions", "n_targets")
+        for col in cols:
+            t.add_column(col)
+        for rec in df.to_dict(orient="records"):
+            rec["review_years"] = ",".join(map(str, rec["review_years"]))
+            rec["plan_years"] = ",".join(map(str, rec["plan_years"]))
+            t.add_row(*(_cell(rec[c]) for c in cols))
+        _out().print(t)
+
+
+STATUS_STYLE = {"achieved": "green", "missed": "red", "not_reported": "yellow", "no_target": "cyan", "unclear": "magenta"}
+
+
+@main.command(name="reconcile")
+@db_option
+@click.option("--region", help="Region name, part of a name, or code (default: every region).")
+@click.option("--year", type=int, help="Target year (default: every year with a target and an outcome document).")
+@format_option
+def reconcile_(db: str, region: str | None, year: int | None, fmt: str) -> None:
+    """The 对账单: each target of a year beside the outcome reported for it.
+
+    \b
+    Targets of year Y come from documents whose plan years include Y (the
+    report delivered early in Y, the plan for Y); outcomes from documents whose
+    review years include Y. Status:
+      achieved      the outcome reaches the target (stays under a ceiling)
+      missed        it does not
+      not_reported  no outcome found for the target
+      no_target     a core indicator reported without a target
+      unclear       target without a number, a loose match, or work under way
+    """
+    with _open(db) as lib:
+        try:
+            rows = lib.reconcile_rows(region, year)
+        except DuizhangError as e:
+            raise _fail(e) from e
+    if not rows:
+        err.print("no target/outcome pair of documents found" + (f" for {region}" if region else ""))
+    if fmt == "jsonl":
+        for r in rows:
+            click.echo(json.dumps(r.to_dict(), ensure_ascii=False))
+        return
+    if fmt == "csv":
+        import csv as csv_mod
+
+        w = csv_mod.DictWriter(sys.stdout, fieldnames=RECON_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow(flatten_row(r))
+        return
+    groups: dict[tuple[str | None, int], list[ReconRow]] = {}
+    for r in rows:
+        groups.setdefault((r.region, r.year), []).append(r)
+    out = _out()
+    for (reg, y), rs in groups.items():
+        t = Table(title=f"对账单 {reg} {y}")
+        for col in ("metric", "target", "outcome", "status", "ratio", "conf.", "source"):
+            t.add_column(col, overflow="fold")
+        for r in rs:
+            style = STATUS_STYLE.get(r.status, "")
+            src = " / ".join(f"{s.doc}:{s.start}" for s in (r.target, r.outcome) if s)
+            t.add_row(
+                (r.metric or "") + (f" [dim]({r.metric_id})[/]" if r.metric_id else ""),
+                r.target.text if r.target else "—",
+                r.outcome.text if r.outcome else "—",
+                f"[{style}]{r.status}[/]",
+                f"{r.ratio:.2f}" if r.ratio is not None else "",
+                f"{r.confidence:.2f}" if r.confidence is not None else "",
+                src,
+            )
+        out.print(t)
+        counts = {s: sum(1 for r in rs if r.status == s) for s in STATUSES}
+        out.print("  " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+
+
+@main.command()
+@db_option
+@click.argument("query")
+@click.option("--region", help="Only documents of this region.")
+@click.option("--year", type=int, help="Only documents that review or plan this year.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@format_option
+def search(db: str, query: str, region: str | None, year: int | None, limit: int, fmt: str) -> None:
+    """Full-text search: sentences containing QUERY (any Chinese substring, e.g. 老旧小区改造)."""
+    with _open(db) as lib:
+        try:
+            df = lib.search(query, region=region, year=year, limit=limit)
+        except DuizhangError as e:
+            raise _fail(e) from e
+    if fmt != "table":
+        if fmt == "jsonl":
+            for rec in df.to_dict(orient="records"):
+                click.echo(json.dumps(rec, ensure_ascii=False, default=str))
+        else:
+            click.echo(df.to_csv(index=False), nl=False)
+        return
+    out = _out()
+    for rec in df.to_dict(orient="records"):
+        sent = escape(rec["sentence"]).replace(escape(query), f"[bold reverse]{escape(query)}[/]")
+        out.print(f"[cyan]{rec['doc']}[/]:{rec['start']} [dim]{rec['region'] or ''} · {rec['section'] or ''}[/]")
+        out.print(f"  {sent}")
+    err.print(f"{len(df)} sentences")
+
+
+@main.command()
+@db_option
+@click.option("--metric", required=True, help="Core id (gdp, budget_revenue, new_jobs, …) or a phrase (老旧小区).")
+@click.option("--kind", type=click.Choice(["growth", "change", "share", "level", "rank"]),
+              help="Default: the kind its targets use most.")
+@click.option("--regions", help="Comma-separated regions (names, parts of names or codes).")
+@format_option
+def compare(db: str, metric: str, kind: str | None, regions: str | None, fmt: str) -> None:
+    """One metric across regions and years: targets beside outcomes."""
+    with _open(db) as lib:
+        try:
+            df = lib.compare(metric, kind=kind, regions_=regions.split(",") if regions else None)
+        except DuizhangError as e:
+            raise _fail(e) from e
+    if fmt == "jsonl":
+        for rec in df.to_dict(orient="records"):
+            click.echo(json.dumps(rec, ensure_ascii=False, default=str))
+        return
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+        return
+    t = Table(title=f"{metric} ({kind or 'most common kind'})")
+    for col in ("region", "year", "target", "outcome", "unit"):
+        t.add_column(col)
+    for rec in df.to_dict(orient="records"):
+        t.add_row(_cell(rec["region"]) or rec["region_code"], _cell(rec["year"]), _cell(rec["target_text"]) or "—",
+                  _cell(rec["outcome_text"]) or "—", _cell(rec["unit"]))
+    _out().print(t)
+
+
+@main.command()
+@db_option
+@click.option("--what", type=click.Choice(list(WHAT)), required=True, help="Which table to export.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help="Default: from the file suffix.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Column headers in English or Chinese (CSV and XLSX).")
+def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
+    """Export mentions, targets, the 对账单 or the document list.
+
+    \b
+    csv      UTF-8 with BOM: opens in Excel and WPS without mojibake
+    xlsx     Excel workbook; --lang zh gives Chinese headers
+    dta      Stata 14+ (format 118, UTF-8)
+    parquet  for pandas, R arrow, DuckDB
+    jsonl    one JSON object per row (the 对账单 in the shape of gold/recon.jsonl)
+    """
+    with _open(db) as lib:
+        try:
+            df = export_frame(lib, what)
+            records = [r.to_dict() for r in lib.reconcile_rows()] if what == "reconciliation" else None
+            used = export_write(df, output, fmt, lang=lang, records=records)
+        except DuizhangError as e:
+            raise _fail(e) from e
+    err.print(f"{len(df)} rows of {what} → {output} ({used})")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-
-__all__ = ["main", "Path"]

@@ -97,12 +97,12 @@ def print_report(console: Console, r: Report) -> None:
 
 def mentions_table(mentions: list[Mention], title: str = "") -> Table:
     t = Table(title=title or None, show_lines=False)
-    for col in ("doc", "text", "value", "unit", "kind", "qual", "stance", "metric", "id", "year"):
+    for col in ("start", "text", "value", "unit", "kind", "qual", "stance", "metric", "id", "year"):
         t.add_column(col, overflow="fold")
     for m in mentions:
         value = f"{m.value:g}" + (f"–{m.value_max:g}" if m.value_max is not None else "") if m.value is not None else ""
         t.add_row(
-            m.doc, m.text, value, m.unit, m.kind + ("↓" if m.direction == -1 else ""), m.qualifier, m.stance,
+            str(m.start), m.text, value, m.unit, m.kind + ("↓" if m.direction == -1 else ""), m.qualifier, m.stance,
             (m.metric or "")[:24], m.metric_id or "", str(m.year or ""),
         )
     return t

@@ -1,0 +1,453 @@
+"""A report library a researcher works in for months: ingest, reconcile, search, compare.
+
+``Library`` is the Python API (DataFrames out); the CLI and the web app call the
+same methods. Storage is :class:`duizhang.store.Store` (SQLite).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__, regions
+from .model import DuizhangError, Mention, RawDocument, Report
+from .pipeline import raw_to_report
+from .read import iter_paths, path_to_raw
+from .reconcile import Figure, ReconRow, Side, qualitative_targets, reconcile
+from .store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Characters before a figure kept as its context (the wording of its clause).
+CONTEXT_CHARS = 30
+
+#: Documents parsed ahead of the writer per worker; bounds memory in a big batch.
+IN_FLIGHT_PER_JOB = 4
+
+
+class LibraryError(DuizhangError):
+    """A request the library cannot answer (unknown region, missing document)."""
+
+
+@dataclass
+class AddSummary:
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
+
+
+def _context(text: str, start: int) -> str:
+    seg = text[max(0, start - CONTEXT_CHARS) : start]
+    cut = max(seg.rfind(c) for c in "。；;\n")
+    return seg[cut + 1 :]
+
+
+def _parse(raw: RawDocument) -> tuple[Report | None, str | None]:
+    """Worker: parse one document; errors come back as messages, never as exceptions."""
+    try:
+        return raw_to_report(raw), None
+    except DuizhangError as e:
+        return None, str(e)
+    except Exception as e:  # a library bug on one file must not stop the batch
+        return None, f"{raw.source}: unexpected error while parsing ({type(e).__name__}: {e})"
+
+
+class Library:
+    """The report library in one SQLite file (``duizhang.db`` by default)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.store = Store(path)
+
+    @property
+    def path(self) -> str:
+        return self.store.path
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ----------------------------------------------------------
+
+    def add(
+        self,
+        paths: Iterable[str | Path],
+        jobs: int = 1,
+        progress: Callable[[str, str], None] | None = None,
+    ) -> AddSummary:
+        """Ingest files and folders; same bytes are skipped. ``progress(source, outcome)`` per file."""
+        summary = AddSummary()
+        note = progress or (lambda source, outcome: None)
+
+        def store(raw: RawDocument, result: tuple[Report | None, str | None]) -> None:
+            report, error = result
+            if report is None:
+                summary.failed.append((raw.source, error or "unknown error"))
+                note(raw.source, "failed")
+                return
+            contexts = [_context(report.text, m.start) for m in report.mentions]
+            self.store.put(report, raw.data, __version__, contexts)
+            summary.added.append(raw.source)
+            note(raw.source, "added")
+
+        def raws() -> Iterable[RawDocument]:
+            seen: set[str] = set()
+            for p in iter_paths(paths):
+                try:
+                    raw = path_to_raw(p)
+                except DuizhangError as e:
+                    summary.failed.append((str(p), str(e)))
+                    note(str(p), "failed")
+                    continue
+                if raw.sha256 in seen or self.store.has(raw.sha256):
+                    summary.skipped.append(raw.source)
+                    note(raw.source, "skipped")
+                    continue
+                seen.add(raw.sha256)
+                yield raw
+
+        if jobs <= 1:
+            for raw in raws():
+                store(raw, _parse(raw))
+            return summary
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            pending: dict[Future[tuple[Report | None, str | None]], RawDocument] = {}
+            try:
+                for raw in raws():
+                    pending[pool.submit(_parse, raw)] = raw
+                    if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            store(pending.pop(fut), fut.result())
+                for fut in list(pending):
+                    store(pending.pop(fut), fut.result())
+            except BaseException:
+                for fut in pending:
+                    fut.cancel()
+                raise
+        return summary
+
+    def reparse(self, progress: Callable[[str, str], None] | None = None) -> AddSummary:
+        """Parse every stored document again from its raw bytes (after upgrading duizhang)."""
+        summary = AddSummary()
+        for row in self.store.query("SELECT id, name, source, raw FROM documents ORDER BY id"):
+            raw = RawDocument(row["name"], row["source"] or row["name"], row["raw"])
+            report, error = _parse(raw)
+            if report is None:
+                summary.failed.append((raw.source, error or ""))
+                continue
+            contexts = [_context(report.text, m.start) for m in report.mentions]
+            self.store.replace(int(row["id"]), report, __version__, contexts)
+            summary.added.append(raw.source)
+            if progress:
+                progress(raw.source, "reparsed")
+        return summary
+
+    # -- documents -------------------------------------------------------
+
+    def documents(
+        self, region: str | None = None, level: str | None = None, year: int | None = None,
+        doctype: str | None = None,
+    ) -> pd.DataFrame:
+        """Documents with metadata and counts, filtered."""
+        import pandas as pd
+
+        where: list[str] = ["1=1"]
+        params: list[Any] = []
+        if region:
+            codes = [code for code, _ in self.resolve_region(region)]
+            where.append(f"region_code IN ({','.join('?' * len(codes))})")
+            params += codes
+        if level:
+            where.append("level = ?")
+            params.append(level)
+        if doctype:
+            where.append("doctype = ?")
+            params.append(doctype)
+        if year:
+            where.append("id IN (SELECT doc_id FROM doc_years WHERE year = ?)")
+            params.append(year)
+        rows = self.store.query(
+            "SELECT id, name, region, region_code, level, doctype, delivered_date, published_date, session, "
+            "speaker, review_years, plan_years, n_mentions, n_targets, sha256 FROM documents "
+            f"WHERE {' AND '.join(where)} ORDER BY region_code, delivered_date, name",
+            params,
+        )
+        df = pd.DataFrame([dict(r) for r in rows], columns=[
+            "id", "name", "region", "region_code", "level", "doctype", "delivered_date", "published_date",
+            "session", "speaker", "review_years", "plan_years", "n_mentions", "n_targets", "sha256"])
+        for col in ("review_years", "plan_years"):
+            df[col] = df[col].map(json.loads)
+        return df
+
+    def resolve_region(self, query: str) -> list[tuple[str, str]]:
+        """Regions in the library matching a name, part of a name or code: [(code, name)].
+
+        Raises :class:`LibraryError` naming the closest regions when nothing matches.
+        """
+        q = query.strip()
+        rows = self.store.query("SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL")
+        held = {r["region_code"]: r["region"] or "" for r in rows}
+        if q.isdigit():
+            hits = [(c, n) for c, n in held.items() if c == q or (len(q) < 6 and c.startswith(q))]
+        else:
+            exact = [(c, n) for c, n in held.items() if n == q or n.endswith(q) and len(q) >= 2 and n[-len(q):] == q]
+            hits = exact or [(c, n) for c, n in held.items() if q in n]
+        if hits:
+            return sorted(hits)
+        import difflib
+
+        names = list(held.values())
+        close = difflib.get_close_matches(q, names, n=5, cutoff=0.3)
+        known = regions.search(q, limit=3)
+        msg = f"no region {query!r} in the library {self.path}"
+        if close:
+            msg += "; closest: " + ", ".join(close)
+        elif known:
+            msg += "; it exists (" + ", ".join(f"{r.full_name} {r.code}" for r in known) + ") but no report of it is stored"
+        elif names:
+            msg += "; regions held: " + ", ".join(sorted(set(names))[:8])
+        raise LibraryError(msg)
+
+    # -- reconciliation --------------------------------------------------
+
+    def _figures(self, sql: str, params: list[Any]) -> list[Figure]:
+        rows = self.store.query(
+            'SELECT m.*, d.name AS doc FROM mentions m JOIN documents d ON d.id = m.doc_id '
+            f"WHERE {sql} ORDER BY d.delivered_date, d.id, m.start",
+            params,
+        )
+        return [
+            Figure(
+                Mention(
+                    doc=r["doc"], start=r["start"], end=r["end"], text=r["text"], value=r["value"], unit=r["unit"],
+                    kind=r["kind"], direction=r["direction"], qualifier=r["qualifier"], stance=r["stance"],
+                    metric=r["metric"], metric_id=r["metric_id"], year=r["year"], value_max=r["value_max"],
+                    section=r["section"],
+                ),
+                doc_id=r["doc_id"],
+                context=r["context"] or "",
+            )
+            for r in rows
+        ]
+
+    def _pair_docs(self, code: str, year: int, role: str) -> list[int]:
+        return [
+            int(r["id"])
+            for r in self.store.query(
+                "SELECT d.id FROM documents d JOIN doc_years y ON y.doc_id = d.id "
+                "WHERE d.region_code = ? AND y.year = ? AND y.role = ? ORDER BY d.delivered_date, d.id",
+                (code, year, role),
+            )
+        ]
+
+    def years_with_pairs(self, code: str) -> list[int]:
+        rows = self.store.query(
+            "SELECT DISTINCT p.year FROM doc_years p JOIN documents dp ON dp.id = p.doc_id "
+            "JOIN doc_years r ON r.year = p.year AND r.role = 'review' JOIN documents dr ON dr.id = r.doc_id "
+            "WHERE p.role = 'plan' AND dp.region_code = ? AND dr.region_code = ? ORDER BY p.year",
+            (code, code),
+        )
+        return [int(r["year"]) for r in rows]
+
+    def reconcile_rows(self, region: str | None = None, year: int | None = None) -> list[ReconRow]:
+        """The 对账单 rows; ``region`` by name, part of a name or code (None = every region)."""
+        if region:
+            codes = self.resolve_region(region)
+        else:
+            codes = [(r["region_code"], r["region"]) for r in self.store.query(
+                "SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL ORDER BY region_code")]
+        rows: list[ReconRow] = []
+        for code, name in codes:
+            years = [year] if year else self.years_with_pairs(code)
+            for y in years:
+                t_docs, o_docs = self._pair_docs(code, y, "plan"), self._pair_docs(code, y, "review")
+                if year and region and (not t_docs or not o_docs):
+                    raise LibraryError(self._missing(name, y, t_docs, o_docs))
+                rows += self._reconcile_one(code, name, y, t_docs, o_docs)
+        return rows
+
+    def _missing(self, name: str, y: int, t_docs: list[int], o_docs: list[int]) -> str:
+        parts = []
+        if not t_docs:
+            parts.append(f"no document with targets for {y} (a report delivered early in {y} or the {y} plan)")
+        if not o_docs:
+            parts.append(f"no document reporting outcomes of {y} (the report delivered early in {y + 1})")
+        return f"{name} {y}: " + "; ".join(parts)
+
+    def _reconcile_one(self, code: str, name: str, y: int, t_docs: list[int], o_docs: list[int]) -> list[ReconRow]:
+        if not t_docs or not o_docs:
+            return []
+        qs = ",".join("?" * len(t_docs))
+        # Year-less targets count only in a document that plans this one year.
+        single = [d for d in t_docs if json.loads(self.store.query(
+            "SELECT plan_years FROM documents WHERE id = ?", (d,))[0]["plan_years"]) == [y]]
+        single_qs = ",".join("?" * len(single)) or "NULL"
+        targets = self._figures(
+            f"m.doc_id IN ({qs}) AND m.stance = 'target' AND (m.year = ? OR (m.year IS NULL AND m.doc_id IN ({single_qs})))",
+            [*t_docs, y, *single],
+        )
+        qo = ",".join("?" * len(o_docs))
+        outcomes = self._figures(f"m.doc_id IN ({qo}) AND m.stance IN ('actual', 'estimate') AND m.year = ?", [*o_docs, y])
+        texts = {}
+        qual: list[Side] = []
+        for r in self.store.query(f"SELECT id, name, text FROM documents WHERE id IN ({qs})", t_docs):
+            texts[r["name"]] = r["text"]
+            for s in self.store.query(
+                "SELECT start, \"end\" FROM sections WHERE doc_id = ? AND role = 'targets'", (r["id"],)
+            ):
+                ms = [f.mention for f in targets if f.doc_id == r["id"]]
+                qual += [
+                    Side(q.doc, q.start, q.end, q.text, None, None, None, int(r["id"]))
+                    for q in qualitative_targets(r["text"], s["start"], s["end"], ms, r["name"])
+                ]
+        return reconcile(targets, outcomes, y, name, code, texts=texts, qualitative=qual)
+
+    def reconcile(self, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+        """The 对账单 as a DataFrame: one row per target (and per untargeted core outcome)."""
+        import pandas as pd
+
+        records = [flatten_row(r) for r in self.reconcile_rows(region, year)]
+        return pd.DataFrame(records, columns=RECON_COLUMNS)
+
+    # -- search and compare ----------------------------------------------
+
+    def search(
+        self, query: str, region: str | None = None, year: int | None = None, limit: int = 50
+    ) -> pd.DataFrame:
+        """Sentences containing ``query`` (any Chinese substring), newest documents first."""
+        import pandas as pd
+
+        q = query.strip()
+        if not q:
+            raise LibraryError("empty search")
+        where: list[str] = []
+        params: list[Any] = []
+        if len(q) >= 3:
+            # The trigram index answers substrings of three or more characters.
+            where.append("s.id IN (SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ?)")
+            params.append('"' + q.replace('"', '""') + '"')
+        else:
+            # Shorter queries scan the sentences (SQLite 3.40's trigram LIKE finds nothing below 3).
+            where.append("s.id IN (SELECT rowid FROM sentences_fts WHERE instr(text, ?) > 0)")
+            params.append(q)
+        if region:
+            codes = [c for c, _ in self.resolve_region(region)]
+            where.append(f"d.region_code IN ({','.join('?' * len(codes))})")
+            params += codes
+        if year:
+            where.append("d.id IN (SELECT doc_id FROM doc_years WHERE year = ?)")
+            params.append(year)
+        rows = self.store.query(
+            "SELECT d.id AS doc_id, d.name AS doc, d.region, s.start, s.\"end\", sec.title AS section, "
+            "f.text AS sentence FROM sentences s JOIN documents d ON d.id = s.doc_id "
+            "JOIN sentences_fts f ON f.rowid = s.id "
+            "LEFT JOIN sections sec ON sec.doc_id = s.doc_id AND sec.idx = s.section "
+            f"WHERE {' AND '.join(where)} ORDER BY d.delivered_date DESC, d.id, s.start LIMIT ?",
+            [*params, limit],
+        )
+        records = []
+        for r in rows:
+            d = dict(r)
+            i = d["sentence"].find(q)
+            d["hit_start"] = d["start"] + i if i >= 0 else None
+            d["hit_end"] = d["hit_start"] + len(q) if i >= 0 else None
+            records.append(d)
+        return pd.DataFrame(records, columns=[
+            "doc_id", "doc", "region", "section", "sentence", "start", "end", "hit_start", "hit_end"])
+
+    def compare(
+        self, metric: str, kind: str | None = None, regions_: Iterable[str] | None = None
+    ) -> pd.DataFrame:
+        """Targets and outcomes of one metric (core id or phrase) as a region × year table."""
+        import pandas as pd
+
+        where: list[str] = []
+        params: list[Any] = []
+        if re.fullmatch(r"[a-z_0-9]+", metric):
+            where.append("m.metric_id = ?")
+            params.append(metric)
+        else:
+            where.append("m.metric LIKE ?")
+            params.append(f"%{metric}%")
+        if kind is None:
+            # A metric is compared in one kind: the one its targets use most (gdp → growth).
+            first = self.store.query(
+                f"SELECT m.kind, COUNT(*) AS n FROM mentions m WHERE {where[0]} AND m.stance = 'target' "
+                "GROUP BY m.kind ORDER BY n DESC LIMIT 1", params)
+            kind = first[0]["kind"] if first else None
+        if kind:
+            where.append("m.kind = ?")
+            params.append(kind)
+        if regions_:
+            codes = [c for r in regions_ for c, _ in self.resolve_region(r)]
+            where.append(f"d.region_code IN ({','.join('?' * len(codes))})")
+            params += codes
+        rows = self.store.query(
+            "SELECT d.region, d.region_code, m.year, m.stance, m.kind, m.value, m.value_max, m.unit, m.text, "
+            "d.name AS doc, m.start FROM mentions m JOIN documents d ON d.id = m.doc_id "
+            f"WHERE {' AND '.join(where)} AND m.year IS NOT NULL AND m.stance != 'other' "
+            "ORDER BY d.region_code, m.year, d.delivered_date, m.start",
+            params,
+        )
+        table: dict[tuple[str, str, int], dict[str, Any]] = {}
+        for r in rows:
+            key = (r["region_code"], r["region"], r["year"])
+            cell = table.setdefault(key, {"region_code": r["region_code"], "region": r["region"], "year": r["year"]})
+            side = "target" if r["stance"] == "target" else "outcome"
+            if side in cell:
+                continue  # the first figure of a document (its summary) wins
+            cell[side] = r["value"]
+            cell[f"{side}_max"] = r["value_max"]
+            cell[f"{side}_text"] = r["text"]
+            cell["unit"] = r["unit"]
+            cell["kind"] = r["kind"]
+        cols = ["region_code", "region", "year", "kind", "unit", "target", "target_max", "target_text",
+                "outcome", "outcome_max", "outcome_text"]
+        return pd.DataFrame(list(table.values()), columns=cols)
+
+    def mentions(self, stance: str | None = None) -> pd.DataFrame:
+        """Every stored figure (optionally one stance), with its document's region."""
+        import pandas as pd
+
+        where = "m.stance = ?" if stance else "1=1"
+        rows = self.store.query(
+            "SELECT d.name AS doc, d.region, d.region_code, m.start, m.\"end\", m.text, m.value, m.value_max, "
+            "m.unit, m.kind, m.direction, m.qualifier, m.stance, m.metric, m.metric_id, m.year "
+            f"FROM mentions m JOIN documents d ON d.id = m.doc_id WHERE {where} ORDER BY d.id, m.start",
+            (stance,) if stance else (),
+        )
+        return pd.DataFrame([dict(r) for r in rows], columns=[
+            "doc", "region", "region_code", "start", "end", "text", "value", "value_max", "unit", "kind",
+            "direction", "qualifier", "stance", "metric", "metric_id", "year"])
+
+
+RECON_COLUMNS = [
+    "region", "region_code", "year", "metric", "metric_id", "kind", "status", "ratio", "confidence",
+    "target_text", "target_value", "target_value_max", "target_qualifier", "target_doc", "target_start", "target_end",
+    "outcome_text", "outcome_value", "outcome_value_max", "outcome_qualifier", "outcome_doc", "outcome_start",
+    "outcome_end", "note",
+]
+
+
+def flatten_row(r: ReconRow) -> dict[str, Any]:
+    """A 对账单 row as flat columns (for tables, CSV, Excel, Stata)."""
+    d: dict[str, Any] = {
+        "region": r.region, "region_code": r.region_code, "year": r.year, "metric": r.metric,
+        "metric_id": r.metric_id, "kind": r.kind, "status": r.status, "ratio": r.ratio,
+        "confidence": r.confidence, "note": r.note,
+    }
+    for name, side in (("target", r.target), ("outcome", r.outcome)):
+        for f in ("text", "value", "value_max", "qualifier", "doc", "start", "end"):
+            d[f"{name}_{f}"] = getattr(side, f) if side else None
+    return d

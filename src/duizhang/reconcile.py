@@ -1,0 +1,272 @@
+"""The 对账单: each target of year Y beside the outcome reported for Y, with a status.
+
+Pure functions over mentions; the library feeds them from the database, tests
+from parsed reports. Rules (DESIGN.md): targets come from documents whose plan
+years include Y, outcomes from documents whose review years include Y. Pairing
+is by ``metric_id`` first, then by metric-phrase similarity (character bigrams)
+with the same unit and kind; the similarity is the match confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from .model import Mention
+from .vocab import load_toml
+
+#: Phrase similarity (bigram Dice) below which two figures are not the same metric.
+#: Calibrated on the sample pair: 创新型中小企业 vs 专精特新中小企业 scores 0.46 and
+#: must not pair; 民心工程 vs 民心工程 scores 1.0.
+MIN_SIMILARITY = 0.5
+
+#: Confidence below which a pairing is reported but its status is 'unclear'.
+CONFIDENT = 0.6
+
+STATUSES = ("achieved", "missed", "not_reported", "no_target", "unclear")
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of a row: the figure and where it is (doc, offsets)."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    value: float | None
+    value_max: float | None
+    qualifier: str | None
+    doc_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: float | None) -> float | int | None:
+            return int(x) if isinstance(x, float) and x.is_integer() else x
+
+        return {
+            "doc": self.doc, "start": self.start, "end": self.end, "text": self.text,
+            "value": num(self.value), "value_max": num(self.value_max), "qualifier": self.qualifier,
+        }
+
+
+@dataclass(slots=True)
+class Figure:
+    """A mention with the document it came from (what reconcile works on)."""
+
+    mention: Mention
+    doc_id: int | None = None
+    context: str = ""  # the clause before the number, for in-progress wording
+
+    def side(self) -> Side:
+        m = self.mention
+        return Side(m.doc, m.start, m.end, m.text, m.value, m.value_max, m.qualifier, self.doc_id)
+
+
+@dataclass(slots=True)
+class ReconRow:
+    region: str | None
+    region_code: str | None
+    year: int
+    metric: str | None
+    metric_id: str | None
+    kind: str | None
+    target: Side | None
+    outcome: Side | None
+    status: str
+    ratio: float | None = None
+    confidence: float | None = None
+    note: str | None = None
+    details: list[Side] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region_code": self.region_code, "region": self.region, "year": self.year,
+            "metric": self.metric, "metric_id": self.metric_id, "kind": self.kind,
+            "target": self.target.to_dict() if self.target else None,
+            "outcome": self.outcome.to_dict() if self.outcome else None,
+            "status": self.status,
+            "ratio": None if self.ratio is None else round(self.ratio, 4),
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "note": self.note,
+        }
+
+
+@cache
+def _vocab() -> dict[str, Any]:
+    data = load_toml("reconcile.toml")
+    return {
+        "ceiling": frozenset(data["ceiling_metrics"]),
+        "in_progress": re.compile(data["in_progress"]),
+        "qualitative": re.compile(data["qualitative_target"]),
+    }
+
+
+def bigrams(s: str) -> set[str]:
+    """Character bigrams of a phrase (a single character counts as itself)."""
+    s = re.sub(r"\s", "", s or "")
+    return {s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
+
+
+def similarity(a: str | None, b: str | None) -> float:
+    """Dice coefficient of character bigrams.
+
+    >>> similarity("民心工程", "民心工程"), round(similarity("创新型中小企业", "专精特新中小企业"), 2)
+    (1.0, 0.46)
+    """
+    x, y = bigrams(a or ""), bigrams(b or "")
+    if not x or not y:
+        return 0.0
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+def _compatible(t: Mention, o: Mention) -> bool:
+    if t.kind != o.kind:
+        return False
+    return t.unit == o.unit
+
+
+def judge(target: Mention, outcome: Mention, ceiling: bool) -> tuple[str, float | None]:
+    """Status and completion ratio of one pair (DESIGN.md rules).
+
+    >>> from duizhang.model import Mention
+    >>> t = Mention("a", 0, 1, "7.5%左右", 7.5, "%", "growth", 1, "about", "target")
+    >>> judge(t, Mention("b", 0, 1, "7.4%", 7.4, "%", "growth", 1, "exact", "actual"), False)[0]
+    'missed'
+    >>> t = Mention("a", 0, 1, "6.5%-7%", 6.5, "%", "growth", 1, "exact", "target", value_max=7)
+    >>> judge(t, Mention("b", 0, 1, "6.7%", 6.7, "%", "growth", 1, "exact", "actual"), False)[0]
+    'achieved'
+    """
+    tv, ov = target.value, outcome.value
+    if tv is None or ov is None:
+        return "unclear", None
+    ratio = ov / tv if target.kind == "level" and tv else None
+    if ceiling or target.qualifier == "below":
+        upper = target.value_max if target.value_max is not None else tv
+        return ("achieved" if ov <= upper + 1e-9 else "missed"), ratio
+    t_dir = target.direction or 1
+    o_dir = outcome.direction or 1
+    if target.kind in ("growth", "change") and t_dir == -1:
+        # A reduction target (能耗下降3%): the outcome's reduction must reach it.
+        reached = o_dir == -1 and ov >= tv - 1e-9
+        return ("achieved" if reached else "missed"), ratio
+    if target.kind == "rank":
+        return ("achieved" if ov <= tv + 1e-9 else "missed"), None
+    signed = ov * o_dir if target.kind in ("growth", "change") else ov
+    return ("achieved" if signed >= tv - 1e-9 else "missed"), ratio
+
+
+def _best(target: Figure, outcomes: Sequence[Figure], used: set[int]) -> tuple[Figure | None, float]:
+    t = target.mention
+    best: tuple[float, int, Figure] | None = None
+    for i, f in enumerate(outcomes):
+        o = f.mention
+        if id(f) in used or not _compatible(t, o):
+            continue
+        if t.metric_id and o.metric_id:
+            if t.metric_id != o.metric_id:
+                continue
+            score = 1.0
+        elif t.metric_id or o.metric_id:
+            # One side is a core indicator, the other not: only a near-identical phrase pairs.
+            score = similarity(t.metric, o.metric) * 0.9
+        else:
+            score = similarity(t.metric, o.metric)
+        if score < MIN_SIMILARITY:
+            continue
+        key = (score, -i)
+        if best is None or key > best[:2]:
+            best = (score, -i, f)
+    return (best[2], best[0]) if best else (None, 0.0)
+
+
+def _attribute_of_previous(prev: Figure, cur: Figure, text: str) -> bool:
+    """惠及8个小区、3494户、42万平方米: bare figures listed after a count describe the same target.
+
+    The next figure must follow within a short noun and 、, carry no noun of its
+    own (it ends the list or the clause), and measure in another unit.
+    """
+    p, c = prev.mention, cur.mention
+    if p.doc != c.doc or not 0 < c.start - p.end <= 4 or p.unit == c.unit:
+        return False
+    between = text[p.end : c.start]
+    return between.endswith("、") and text[c.end : c.end + 1] in ("、", "，", ",", "。", "；", ";")
+
+
+def reconcile(
+    targets: Iterable[Figure],
+    outcomes: Iterable[Figure],
+    year: int,
+    region: str | None = None,
+    region_code: str | None = None,
+    texts: dict[str, str] | None = None,
+    qualitative: Iterable[Side] = (),
+) -> list[ReconRow]:
+    """Pair the targets of ``year`` with its outcomes.
+
+    ``texts`` maps a document name to its text, used to group the figures that
+    describe one target (8个小区、3494户) and to read the outcome's wording.
+    """
+    v = _vocab()
+    targets = list(targets)
+    outcomes = list(outcomes)
+    rows: list[ReconRow] = []
+    used: set[int] = set()
+    prev: Figure | None = None
+    for f in targets:
+        t = f.mention
+        if (
+            rows and prev is not None and texts and t.doc in texts and t.metric_id is None
+            and _attribute_of_previous(prev, f, texts[t.doc])
+        ):
+            rows[-1].details.append(f.side())
+            prev = f
+            continue
+        prev = f
+        match, score = _best(f, outcomes, used)
+        row = ReconRow(region, region_code, year, t.metric, t.metric_id, t.kind, f.side(), None, "not_reported")
+        if match is not None:
+            used.add(id(match))
+            o = match.mention
+            row.outcome = match.side()
+            row.confidence = score
+            status, ratio = judge(t, o, t.metric_id in v["ceiling"])
+            row.ratio = ratio
+            if score < CONFIDENT:
+                status, row.note = "unclear", "metric matched by phrase only"
+            elif t.kind == "level" and v["in_progress"].search(match.context):
+                status, row.note = "unclear", "the outcome reports work under way, not a result"
+            elif o.stance == "estimate" and status == "achieved":
+                row.note = "outcome is an estimate (预计)"
+            row.status = status
+        rows.append(row)
+    for side in qualitative:
+        rows.append(ReconRow(region, region_code, year, side.text, None, None, side, None, "unclear",
+                             note="target stated without a number"))
+    seen: set[str] = set()
+    for f in outcomes:
+        o = f.mention
+        if id(f) in used or not o.metric_id or o.metric_id in seen:
+            continue
+        if any(r.metric_id == o.metric_id and r.kind == o.kind for r in rows):
+            continue
+        seen.add(o.metric_id)
+        rows.append(ReconRow(region, region_code, year, o.metric, o.metric_id, o.kind, None, f.side(), "no_target"))
+    return rows
+
+
+def qualitative_targets(text: str, start: int, end: int, mentions: Sequence[Mention], doc: str) -> list[Side]:
+    """Clauses of a targets section that set a target without a number."""
+    v = _vocab()
+    out = []
+    for m in re.finditer(r"[^，,。；;\n]+", text[start:end]):
+        a, b = start + m.start(), start + m.end()
+        if any(a <= x.start < b for x in mentions):
+            continue
+        if v["qualitative"].search(m.group()):
+            clause = m.group().strip()
+            a += m.group().find(clause)
+            out.append(Side(doc, a, a + len(clause), clause, None, None, None))
+    return out

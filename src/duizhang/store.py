@@ -1,0 +1,241 @@
+"""The SQLite store: documents (raw bytes kept), sections, mentions and a full-text index.
+
+One wrapper owns the connection and the schema; numbered migrations bring an
+older file up to date. Every document is written in one transaction, so a crash
+or Ctrl-C mid-ingest leaves whole documents only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .model import Report
+
+DEFAULT_DB = "duizhang.db"
+
+#: Numbered migrations: each entry brings the schema from version i to i+1.
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        source TEXT,
+        raw BLOB NOT NULL,
+        text TEXT NOT NULL,
+        encoding TEXT, format TEXT,
+        title TEXT, region TEXT, region_code TEXT, level TEXT, doctype TEXT,
+        delivered_date TEXT, published_date TEXT, session TEXT, speaker TEXT, speaker_title TEXT,
+        review_years TEXT NOT NULL DEFAULT '[]', plan_years TEXT NOT NULL DEFAULT '[]',
+        body_start INTEGER, body_end INTEGER,
+        n_mentions INTEGER NOT NULL DEFAULT 0, n_targets INTEGER NOT NULL DEFAULT 0,
+        warnings TEXT NOT NULL DEFAULT '[]',
+        parser_version TEXT NOT NULL,
+        added_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE INDEX documents_region ON documents(region_code);
+    CREATE TABLE doc_years (
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        year INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('review', 'plan')),
+        PRIMARY KEY (doc_id, role, year)
+    );
+    CREATE INDEX doc_years_year ON doc_years(year, role);
+    CREATE TABLE sections (
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL, heading_end INTEGER NOT NULL,
+        level INTEGER NOT NULL, title TEXT, role TEXT, parent INTEGER,
+        PRIMARY KEY (doc_id, idx)
+    );
+    CREATE TABLE spans (
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('boilerplate', 'duplicate')),
+        reason TEXT
+    );
+    CREATE INDEX spans_doc ON spans(doc_id);
+    CREATE TABLE mentions (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+        value REAL, value_max REAL, unit TEXT, kind TEXT, direction INTEGER,
+        qualifier TEXT, stance TEXT, metric TEXT, metric_id TEXT, year INTEGER,
+        section INTEGER, context TEXT
+    );
+    CREATE INDEX mentions_doc ON mentions(doc_id);
+    CREATE INDEX mentions_metric ON mentions(metric_id, kind, year);
+    CREATE TABLE sentences (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL, section INTEGER
+    );
+    CREATE INDEX sentences_doc ON sentences(doc_id);
+    CREATE VIRTUAL TABLE sentences_fts USING fts5(text, tokenize='trigram');
+    """,
+]
+
+#: Sentence boundaries for the full-text index.
+SENTENCE_RE = re.compile(r"[^。！!？?；;\n]+[。！!？?；;]?")
+
+
+class Store:
+    """A library file. ``Store(":memory:")`` gives a throwaway one for tests."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = str(path or os.environ.get("DUIZHANG_DB") or DEFAULT_DB)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Apply the migrations this file has not seen, each in its own transaction."""
+        for i in range(self.version, len(MIGRATIONS)):
+            self.conn.execute("BEGIN")
+            try:
+                for stmt in _statements(MIGRATIONS[i]):
+                    self.conn.execute(stmt)
+                self.conn.execute(f"PRAGMA user_version = {i + 1}")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    # -- writing ---------------------------------------------------------
+
+    def has(self, sha256: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM documents WHERE sha256 = ?", (sha256,)).fetchone() is not None
+
+    def put(self, report: Report, raw: bytes, parser_version: str, contexts: list[str] | None = None) -> int:
+        """Store one parsed report in one transaction; returns its id (existing id if stored)."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            row = c.execute("SELECT id FROM documents WHERE sha256 = ?", (report.sha256,)).fetchone()
+            if row is not None:
+                c.execute("ROLLBACK")
+                return int(row["id"])
+            doc_id = self._insert(report, raw, parser_version, contexts)
+            c.execute("COMMIT")
+            return doc_id
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def replace(self, doc_id: int, report: Report, parser_version: str, contexts: list[str] | None = None) -> None:
+        """Re-store the parse of a document already in the library (same raw bytes)."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            raw = c.execute("SELECT raw FROM documents WHERE id = ?", (doc_id,)).fetchone()["raw"]
+            self._delete(doc_id)
+            self._insert(report, raw, parser_version, contexts, doc_id=doc_id)
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def _delete(self, doc_id: int) -> None:
+        c = self.conn
+        c.execute(
+            "DELETE FROM sentences_fts WHERE rowid IN (SELECT id FROM sentences WHERE doc_id = ?)", (doc_id,)
+        )
+        c.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def _insert(
+        self, r: Report, raw: bytes, parser_version: str, contexts: list[str] | None, doc_id: int | None = None
+    ) -> int:
+        c = self.conn
+        m = r.meta
+        n_targets = sum(1 for x in r.mentions if x.stance == "target")
+        cur = c.execute(
+            """INSERT INTO documents (id, sha256, name, source, raw, text, encoding, format, title, region,
+                 region_code, level, doctype, delivered_date, published_date, session, speaker, speaker_title,
+                 review_years, plan_years, body_start, body_end, n_mentions, n_targets, warnings, parser_version)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (
+                doc_id, r.sha256, r.doc, r.source, raw, r.text, r.encoding, r.format, m.title, m.region,
+                m.region_code, m.level, m.doctype, m.delivered_date, m.published_date, m.session, m.speaker,
+                m.speaker_title, json.dumps(m.review_years), json.dumps(m.plan_years), r.cleaned.body_start,
+                r.cleaned.body_end, len(r.mentions), n_targets, json.dumps(r.warnings, ensure_ascii=False),
+                parser_version,
+            ),
+        )
+        doc_id = int(cur.lastrowid or 0) if doc_id is None else doc_id
+        c.executemany(
+            "INSERT INTO doc_years (doc_id, year, role) VALUES (?,?,?)",
+            [(doc_id, y, "review") for y in m.review_years] + [(doc_id, y, "plan") for y in m.plan_years],
+        )
+        c.executemany(
+            'INSERT INTO sections (doc_id, idx, start, "end", heading_end, level, title, role, parent) '
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [(doc_id, i, s.start, s.end, s.heading_end, s.level, s.title, s.role, s.parent)
+             for i, s in enumerate(r.sections)],
+        )
+        c.executemany(
+            'INSERT INTO spans (doc_id, start, "end", kind, reason) VALUES (?,?,?,?,?)',
+            [(doc_id, s.start, s.end, "boilerplate", s.reason) for s in r.cleaned.boilerplate]
+            + [(doc_id, s.start, s.end, "duplicate", s.reason) for s in r.cleaned.duplicates],
+        )
+        ctx = contexts or [""] * len(r.mentions)
+        c.executemany(
+            'INSERT INTO mentions (doc_id, start, "end", text, value, value_max, unit, kind, direction, '
+            "qualifier, stance, metric, metric_id, year, section, context) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (doc_id, x.start, x.end, x.text, x.value, x.value_max, x.unit, x.kind, x.direction, x.qualifier,
+                 x.stance, x.metric, x.metric_id, x.year, x.section, cx)
+                for x, cx in zip(r.mentions, ctx, strict=True)
+            ],
+        )
+        self._index_sentences(doc_id, r)
+        return doc_id
+
+    def _index_sentences(self, doc_id: int, r: Report) -> None:
+        from .structure import section_at
+
+        body_start, body_end = r.cleaned.body_start, r.cleaned.body_end
+        skip = [(s.start, s.end) for s in r.cleaned.boilerplate]
+        rows = []
+        for m in SENTENCE_RE.finditer(r.text, body_start, body_end):
+            sent = m.group().strip()
+            if len(sent) < 2 or any(a <= m.start() < b for a, b in skip):
+                continue
+            a = m.start() + m.group().find(sent)
+            rows.append((a, a + len(sent), sent))
+        for a, b, sent in rows:
+            cur = self.conn.execute(
+                'INSERT INTO sentences (doc_id, start, "end", section) VALUES (?,?,?,?)',
+                (doc_id, a, b, section_at(r.sections, a)),
+            )
+            self.conn.execute("INSERT INTO sentences_fts (rowid, text) VALUES (?, ?)", (cur.lastrowid, sent))
+
+    # -- reading ---------------------------------------------------------
+
+    def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def iter_documents(self) -> Iterator[sqlite3.Row]:
+        yield from self.conn.execute("SELECT id, name, sha256, raw FROM documents ORDER BY id")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no semicolons inside our DDL)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
