@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 REPORTS ?= ../shared/corpus/seeds
 GOLD ?= ../shared/gold
+# The sample corpus holds 南开区's 2023 target/outcome pair; other folders show every pair.
+ifeq ($(REPORTS),../shared/corpus/seeds)
+RECON_ARGS ?= --region 南开区 --year 2023
+endif
 
 .PHONY: demo test lint eval bench clean
 
@@ -14,8 +18,10 @@ $(BIN)/duizhang: pyproject.toml
 	touch $@
 
 demo: $(BIN)/duizhang
-	$(BIN)/duizhang read $(REPORTS)
-	$(BIN)/duizhang extract $(REPORTS) --format table --limit 40
+	rm -f demo.db demo.db-wal demo.db-shm
+	$(BIN)/duizhang add --db demo.db --jobs 2 $(REPORTS)
+	$(BIN)/duizhang list --db demo.db
+	$(BIN)/duizhang reconcile --db demo.db $(RECON_ARGS)
 
 test: $(BIN)/duizhang
 	$(BIN)/ruff check src tests bench
