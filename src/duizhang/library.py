@@ -100,9 +100,13 @@ class Library:
             summary.added.append(raw.source)
             note(raw.source, "added")
 
+        own = {str(Path(self.path).resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+
         def raws() -> Iterable[RawDocument]:
             seen: set[str] = set()
             for p in iter_paths(paths):
+                if p != "-" and str(Path(p).resolve()) in own:
+                    continue  # the library file itself, when it sits in the folder being added
                 try:
                     raw = path_to_raw(p)
                 except DuizhangError as e:

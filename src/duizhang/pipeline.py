@@ -26,7 +26,7 @@ REPORT_MARKERS = re.compile(
 )
 
 #: Shortest body (characters) taken for a report; even an excerpt of the review part is longer.
-MIN_BODY_CHARS = 150
+MIN_BODY_CHARS = 100
 
 #: Fewest distinct report phrases a body must show.
 MIN_MARKERS = 2

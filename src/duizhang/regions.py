@@ -129,6 +129,8 @@ def full_name(code: str) -> str:
     prov, city = code[:2] + "0000", code[:4] + "00"
     if prov in t.names and prov != code:
         parts.append(t.names[prov])
+    if code[:2] in MUNICIPALITIES and code == city:
+        return t.names[prov]
     if city in t.names and city not in (code, prov) and code[:2] not in MUNICIPALITIES:
         parts.append(t.names[city])
     parts.append(t.names.get(code, ""))
@@ -169,6 +171,8 @@ def resolve(names: Iterable[str], context: dict[str, int] | None = None) -> Regi
     best: str | None = None
     for name in chain:
         codes = [c for c in t.by_name[name] if c.startswith(prefix) or c == NATIONAL]
+        # 天津市 names both the municipality (120000) and its prefecture level (120100): the former.
+        codes = [c for c in codes if not (c[:2] in MUNICIPALITIES and c.endswith("0100") and c[:2] + "0000" in codes)]
         if not codes:
             continue
         if len(codes) > 1 and context:

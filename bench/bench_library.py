@@ -1,0 +1,113 @@
+"""Library benchmark: ingest rate into a fresh database and query latencies.
+
+usage: python bench/bench_library.py [REPORTS_DIR] [--docs 2000] [--jobs 2]
+
+Writes at least --docs distinct documents, made from the sample reports by
+changing their region (each district of China in turn) and year, so every one
+is a new document with its own target/outcome pairs; ingests them with
+``duizhang add --jobs N`` semantics; then times ``reconcile``, ``search`` and
+``compare`` (median and p95 over repeated calls). Figures only, no assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from duizhang import regions  # noqa: E402
+from duizhang.library import Library  # noqa: E402
+
+QUERY_RUNS = 60
+
+
+def make_corpus(seeds: Path, out: Path, n: int) -> int:
+    texts = [p.read_bytes().decode("utf-8") for p in sorted(seeds.glob("*.txt"))]
+    districts = [r for r in (regions.get(c) for c in regions._table().names) if r and r.level == "district"]
+    districts = [d for d in districts if d.code[:2] not in regions.MUNICIPALITIES and len(d.name) >= 3]
+    chars, i, k = 0, 0, 0
+    while i < n:
+        d = districts[k % len(districts)]
+        shift = k // len(districts)
+        for j, t in enumerate(texts):
+            city = regions.full_name(d.code[:4] + "00")
+            t2 = t.replace("天津市南开区", city + d.name).replace("天津市河北区", city + d.name)
+            t2 = t2.replace("天津市和平区", city + d.name).replace("南开区", d.name).replace("河北区", d.name)
+            t2 = t2.replace("和平区", d.name).replace("天津市", city).replace("天津", city)
+            t2 = re.sub(r"20(1[0-9]|2[0-9])年", lambda m, shift=shift: f"20{int(m.group(1)) + shift:02d}年", t2)
+            (out / f"{i:05d}_{d.code}_{j}.txt").write_text(t2, encoding="utf-8")
+            chars += len(t2)
+            i += 1
+        k += 1
+    return chars
+
+
+def timeit(fn) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for _ in range(QUERY_RUNS):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def report(label: str, ms: list[float]) -> None:
+    ms = sorted(ms)
+    p95 = ms[min(len(ms) - 1, int(0.95 * len(ms)))]
+    print(f"{label:34} median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("reports", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared/corpus/seeds"))
+    ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--keep", help="keep the database at this path (for the web benchmark)")
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="duizhang-bench-"))
+    try:
+        src = tmp / "reports"
+        src.mkdir()
+        # A few districts share a name with their city's text and give a repeat; make extra.
+        chars = make_corpus(Path(a.reports), src, a.docs + a.docs // 50)
+        db = Path(a.keep) if a.keep else tmp / "bench.db"
+        db.unlink(missing_ok=True)
+        with Library(db) as lib:
+            t0 = time.perf_counter()
+            s = lib.add([src], jobs=a.jobs)
+            dt = time.perf_counter() - t0
+            print(f"ingest --jobs {a.jobs}: {len(s.added)} documents ({len(s.skipped)} skipped, {len(s.failed)} failed), "
+                  f"{chars:,} chars in {dt:.1f} s → {len(s.added) / dt:.0f} documents/s, {chars / dt / 1e6:.2f} M chars/s")
+            print(f"database: {db.stat().st_size / 1e6:.0f} MB")
+            codes = [r["region_code"] for r in lib.store.query("SELECT DISTINCT region_code FROM documents")]
+            pairs = [(c, y) for c in codes[:50] for y in lib.years_with_pairs(c)]
+            rnd = random.Random(1)
+            report("reconcile --region X --year Y", timeit(lambda: _rec(lib, rnd.choice(pairs))))
+            words = ["老旧小区改造", "消防站", "地区生产总值", "加装电梯", "营商环境"]
+            report("search", timeit(lambda: lib.search(rnd.choice(words), limit=50)))
+            report("search --region", timeit(lambda: lib.search(rnd.choice(words), region=rnd.choice(codes))))
+            report("compare --metric gdp", timeit(lambda: lib.compare("gdp")))
+            report("compare --metric X --regions Y", timeit(
+                lambda: lib.compare(rnd.choice(["gdp", "new_jobs", "budget_revenue"]), regions_=[rnd.choice(codes)])))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def _rec(lib: Library, pair: tuple[str, int]) -> None:
+    try:
+        lib.reconcile_rows(pair[0], pair[1])
+    except Exception as e:  # a pair without both documents is an answer too
+        print("reconcile:", e, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
