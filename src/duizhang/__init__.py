@@ -1,7 +1,7 @@
 """duizhang (对账): Chinese government work reports and plan reports as data.
 
 >>> import duizhang
->>> callable(duizhang.parse) and callable(duizhang.extract)
+>>> callable(duizhang.parse) and callable(duizhang.extract) and callable(duizhang.Library)
 True
 """
 
@@ -33,7 +33,17 @@ def extract(source: str | Path | bytes, name: str | None = None) -> pd.DataFrame
     return pd.DataFrame([mention_record(m) for m in report.mentions], columns=MENTION_FIELDS)
 
 
+def __getattr__(name: str) -> object:
+    # The library pulls in SQLite and the store; load it only when asked for.
+    if name == "Library":
+        from .library import Library
+
+        return Library
+    raise AttributeError(name)
+
+
 __all__ = [
+    "Library",
     "DuizhangError", "Mention", "NotAReportError", "ReadError", "Report",
     "extract", "iter_reports", "parse", "__version__",
 ]

@@ -414,5 +414,29 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
     err.print(f"{len(df)} rows of {what} → {output} ({used})")
 
 
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default is this machine only.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--read-only", is_flag=True, help="Disable uploads (for a public deployment).")
+@click.option("--max-upload-mb", type=int, default=50, show_default=True, help="Largest upload accepted.")
+def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int) -> None:
+    """Open the web explorer: library, documents with highlighted figures, 对账单, compare, search.
+
+    JSON API under /api/ (documents, reconcile, compare, search, upload);
+    interactive API docs at /docs. Works offline: charts are served locally.
+    """
+    import uvicorn
+
+    from .web.app import create_app
+
+    if not Path(db).exists():
+        err.print(f"[yellow]note:[/] {db} does not exist yet; it is created empty (add reports by upload or duizhang add)")
+    app = create_app(db, read_only=read_only, max_upload=max_upload_mb * 1024 * 1024)
+    err.print(f"duizhang explorer on http://{host}:{port}/  (library {db}{', read-only' if read_only else ''})")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -141,6 +141,45 @@ class Library:
                 raise
         return summary
 
+    def add_bytes(self, name: str, data: bytes) -> tuple[str, str, int | None]:
+        """Ingest one uploaded file: (outcome, message, document id); outcome is added/skipped/failed."""
+        raw = RawDocument(name=name, source=f"upload:{name}", data=data)
+        row = self.store.query("SELECT id FROM documents WHERE sha256 = ?", (raw.sha256,))
+        if row:
+            return "skipped", f"{name}: already in the library", int(row[0]["id"])
+        report, error = _parse(raw)
+        if report is None:
+            return "failed", error or f"{name}: could not be parsed", None
+        contexts = [_context(report.text, m.start) for m in report.mentions]
+        doc_id = self.store.put(report, raw.data, __version__, contexts)
+        return "added", f"{name}: {report.meta.region or 'region unknown'}, {len(report.mentions)} figures", doc_id
+
+    def document(self, doc_id: int) -> dict[str, Any]:
+        """One document with its text, sections, figures and marked spans."""
+        rows = self.store.query("SELECT * FROM documents WHERE id = ?", (doc_id,))
+        if not rows:
+            raise LibraryError(f"no document {doc_id} in the library")
+        d = {k: rows[0][k] for k in rows[0].keys() if k != "raw"}
+        d["review_years"] = json.loads(d["review_years"])
+        d["plan_years"] = json.loads(d["plan_years"])
+        d["warnings"] = json.loads(d["warnings"])
+        d["sections"] = [dict(r) for r in self.store.query(
+            'SELECT idx, start, "end", heading_end, level, title, role, parent FROM sections WHERE doc_id = ? ORDER BY idx',
+            (doc_id,))]
+        d["mentions"] = [dict(r) for r in self.store.query(
+            'SELECT start, "end", text, value, value_max, unit, kind, direction, qualifier, stance, metric, metric_id, '
+            "year, section FROM mentions WHERE doc_id = ? ORDER BY start", (doc_id,))]
+        d["spans"] = [dict(r) for r in self.store.query(
+            'SELECT start, "end", kind, reason FROM spans WHERE doc_id = ? ORDER BY start', (doc_id,))]
+        return d
+
+    def raw(self, doc_id: int) -> tuple[str, bytes]:
+        """The file name and the raw bytes of a stored document."""
+        rows = self.store.query("SELECT name, raw FROM documents WHERE id = ?", (doc_id,))
+        if not rows:
+            raise LibraryError(f"no document {doc_id} in the library")
+        return rows[0]["name"], bytes(rows[0]["raw"])
+
     def reparse(self, progress: Callable[[str, str], None] | None = None) -> AddSummary:
         """Parse every stored document again from its raw bytes (after upgrading duizhang)."""
         summary = AddSummary()

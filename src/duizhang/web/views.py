@@ -1,0 +1,138 @@
+"""The data of every page, one function each: the HTML page and its JSON API render the same dict."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..library import Library, LibraryError
+from ..reconcile import STATUSES, ReconRow
+
+#: Years a report can describe; anything else is a typo in a query string.
+YEAR_MIN, YEAR_MAX = 1949, 2100
+
+
+class BadRequest(LibraryError):
+    """A query parameter the user can fix (answered with 400)."""
+
+
+def check_year(year: int | None) -> int | None:
+    if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
+        raise BadRequest(f"year {year} is out of range ({YEAR_MIN}–{YEAR_MAX})")
+    return year
+
+
+def _clean(v: Any) -> Any:
+    """NaN (pandas' missing value) to None, numpy scalars to Python, for JSON."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+
+def documents_data(
+    lib: Library, region: str | None = None, level: str | None = None, year: int | None = None,
+    doctype: str | None = None,
+) -> dict[str, Any]:
+    df = lib.documents(region=region or None, level=level or None, year=check_year(year), doctype=doctype or None)
+    return {"filters": {"region": region, "level": level, "year": year, "doctype": doctype},
+            "documents": _records(df)}
+
+
+def document_data(lib: Library, doc_id: int) -> dict[str, Any]:
+    d = lib.document(doc_id)
+    d["segments"] = segments(d)
+    return d
+
+
+def segments(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """The text cut into plain runs, figures (m), marked boilerplate (b) and section anchors (a).
+
+    Figures sharing a span (one number for two metrics) are shown once.
+    """
+    text: str = d["text"]
+    marks: list[tuple[int, int, str, dict[str, Any]]] = []
+    if d["body_start"] > 0:
+        marks.append((0, d["body_start"], "b", {"reason": "outside the report body"}))
+    if d["body_end"] < len(text):
+        marks.append((d["body_end"], len(text), "b", {"reason": "outside the report body"}))
+    for s in d["spans"]:
+        if d["body_start"] <= s["start"] < d["body_end"]:
+            marks.append((s["start"], min(s["end"], d["body_end"]), "b", {"reason": s["reason"]}))
+    seen: set[tuple[int, int]] = set()
+    for m in d["mentions"]:
+        if (m["start"], m["end"]) not in seen:
+            seen.add((m["start"], m["end"]))
+            marks.append((m["start"], m["end"], "m", m))
+    for s in d["sections"]:
+        marks.append((s["start"], s["start"], "a", {"idx": s["idx"]}))
+    marks.sort(key=lambda x: (x[0], 0 if x[2] == "a" else 1, -(x[1] - x[0])))
+    out: list[dict[str, Any]] = []
+    pos = 0
+    for start, end, kind, info in marks:
+        if start < pos:
+            continue  # nested in a mark already emitted (a figure inside marked chrome)
+        if start > pos:
+            out.append({"kind": "t", "text": text[pos:start]})
+        out.append({"kind": kind, "text": text[start:end], "start": start, **info})
+        pos = max(pos, end)
+    if pos < len(text):
+        out.append({"kind": "t", "text": text[pos:]})
+    return out
+
+
+def _side(s: Any) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    d: dict[str, Any] = s.to_dict()
+    d["doc_id"] = s.doc_id
+    return d
+
+
+def row_data(r: ReconRow) -> dict[str, Any]:
+    d = r.to_dict()
+    d["target"] = _side(r.target)
+    d["outcome"] = _side(r.outcome)
+    return d
+
+
+def reconcile_data(lib: Library, region: str | None = None, year: int | None = None) -> dict[str, Any]:
+    check_year(year)
+    rows = [row_data(r) for r in lib.reconcile_rows(region or None, year)] if region or year else []
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}
+    regions = [{"code": r["region_code"], "name": r["region"]} for r in lib.store.query(
+        "SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL ORDER BY region_code")]
+    return {"region": region, "year": year, "rows": rows, "counts": counts, "regions": regions}
+
+
+def compare_data(lib: Library, metric: str, kind: str | None = None, regions: str | None = None) -> dict[str, Any]:
+    names = [r.strip() for r in (regions or "").split(",") if r.strip()]
+    df = lib.compare(metric, kind=kind or None, regions_=names or None)
+    rows = _records(df)
+    years = sorted({r["year"] for r in rows})
+    series = []
+    for code in dict.fromkeys(r["region_code"] for r in rows):
+        mine = {r["year"]: r for r in rows if r["region_code"] == code}
+        name = next(r["region"] for r in rows if r["region_code"] == code) or code
+        for side, label in (("target", "目标"), ("outcome", "完成")):
+            series.append({"name": f"{name} {label}", "side": side,
+                           "data": [mine[y][side] if y in mine else None for y in years]})
+    return {"metric": metric, "kind": kind, "regions": regions, "rows": rows, "years": years, "series": series}
+
+
+def search_data(lib: Library, q: str, region: str | None = None, year: int | None = None,
+                limit: int = 50) -> dict[str, Any]:
+    check_year(year)
+    if not q.strip():
+        return {"q": q, "region": region, "year": year, "hits": []}
+    hits = _records(lib.search(q, region=region or None, year=year, limit=limit))
+    for h in hits:
+        i = h["sentence"].find(q)
+        h["before"], h["match"], h["after"] = (
+            (h["sentence"][:i], q, h["sentence"][i + len(q):]) if i >= 0 else (h["sentence"], "", ""))
+    return {"q": q, "region": region, "year": year, "hits": hits}
