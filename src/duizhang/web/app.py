@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -129,7 +129,7 @@ def create_app(db: str | Path, read_only: bool = False, max_upload: int = MAX_UP
         return call(views.search_data, q, region, year, limit)
 
     @app.post("/api/upload", summary="Add one report file to the library")
-    async def api_upload(file: UploadFile = File(...)) -> dict[str, Any]:
+    async def api_upload(file: Annotated[UploadFile, File()]) -> dict[str, Any]:
         if settings.read_only:
             raise HTTPException(403, "this explorer is read-only: uploads are disabled")
         name = safe_name(file.filename)
