@@ -9,7 +9,7 @@ ifeq ($(REPORTS),../shared/corpus/seeds)
 RECON_ARGS ?= --region 南开区 --year 2023
 endif
 
-.PHONY: demo test lint eval bench clean
+.PHONY: demo test lint eval bench clean browser
 
 $(BIN)/duizhang: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,14 @@ demo: $(BIN)/duizhang
 	$(BIN)/duizhang list --db demo.db
 	$(BIN)/duizhang reconcile --db demo.db $(RECON_ARGS)
 
-test: $(BIN)/duizhang
+# The browser tests drive Debian's Chromium (no browser download); a CJK font makes
+# the screenshots readable.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; }
+
+test: $(BIN)/duizhang browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -122,3 +122,11 @@ def test_reconcile_download(client: TestClient) -> None:
     r = client.get("/reconcile/download", params={"region": "南开区", "year": 2023, "format": "csv"})
     assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf")
     assert "完成情况" in r.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_document_page_marks_every_figure(client: TestClient) -> None:
+    # Caught bug: a figure's own "kind" overwrote the segment kind, so no figure was marked.
+    doc_id = _doc_id(client, "000_0d97d13e183c9003.txt")
+    page = client.get(f"/documents/{doc_id}").text
+    n = len({(m["start"], m["end"]) for m in client.get(f"/api/documents/{doc_id}").json()["mentions"]})
+    assert page.split('id="text"')[1].count('<mark class="m ') == n

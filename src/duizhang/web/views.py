@@ -51,7 +51,7 @@ def document_data(lib: Library, doc_id: int) -> dict[str, Any]:
 
 
 def segments(d: dict[str, Any]) -> list[dict[str, Any]]:
-    """The text cut into plain runs, figures (m), marked boilerplate (b) and section anchors (a).
+    """The text cut into plain runs (seg t), figures (m), marked boilerplate (b) and section anchors (a).
 
     Figures sharing a span (one number for two metrics) are shown once.
     """
@@ -78,11 +78,11 @@ def segments(d: dict[str, Any]) -> list[dict[str, Any]]:
         if start < pos:
             continue  # nested in a mark already emitted (a figure inside marked chrome)
         if start > pos:
-            out.append({"kind": "t", "text": text[pos:start]})
-        out.append({"kind": kind, "text": text[start:end], "start": start, **info})
+            out.append({"seg": "t", "text": text[pos:start]})
+        out.append({**info, "seg": kind, "text": text[start:end], "start": start})
         pos = max(pos, end)
     if pos < len(text):
-        out.append({"kind": "t", "text": text[pos:]})
+        out.append({"seg": "t", "text": text[pos:]})
     return out
 
 
