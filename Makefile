@@ -47,6 +47,7 @@ eval: $(BIN)/duizhang
 bench: $(BIN)/duizhang
 	$(BIN)/python bench/bench_parse.py $(REPORTS)
 	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 2000 --jobs 2
+	$(BIN)/python bench/bench_web.py $(REPORTS) --docs 2000
 
 clean:
 	rm -rf $(VENV) .eval-*.jsonl .pytest_cache .mypy_cache .ruff_cache

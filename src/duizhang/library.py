@@ -156,10 +156,11 @@ class Library:
 
     def document(self, doc_id: int) -> dict[str, Any]:
         """One document with its text, sections, figures and marked spans."""
-        rows = self.store.query("SELECT * FROM documents WHERE id = ?", (doc_id,))
+        rows = self.store.query(
+            "SELECT d.*, c.text FROM documents d JOIN contents c ON c.doc_id = d.id WHERE d.id = ?", (doc_id,))
         if not rows:
             raise LibraryError(f"no document {doc_id} in the library")
-        d = {k: rows[0][k] for k in rows[0].keys() if k != "raw"}
+        d = {k: rows[0][k] for k in rows[0].keys()}
         d["review_years"] = json.loads(d["review_years"])
         d["plan_years"] = json.loads(d["plan_years"])
         d["warnings"] = json.loads(d["warnings"])
@@ -175,7 +176,8 @@ class Library:
 
     def raw(self, doc_id: int) -> tuple[str, bytes]:
         """The file name and the raw bytes of a stored document."""
-        rows = self.store.query("SELECT name, raw FROM documents WHERE id = ?", (doc_id,))
+        rows = self.store.query(
+            "SELECT d.name, c.raw FROM documents d JOIN contents c ON c.doc_id = d.id WHERE d.id = ?", (doc_id,))
         if not rows:
             raise LibraryError(f"no document {doc_id} in the library")
         return rows[0]["name"], bytes(rows[0]["raw"])
@@ -183,7 +185,11 @@ class Library:
     def reparse(self, progress: Callable[[str, str], None] | None = None) -> AddSummary:
         """Parse every stored document again from its raw bytes (after upgrading duizhang)."""
         summary = AddSummary()
-        for row in self.store.query("SELECT id, name, source, raw FROM documents ORDER BY id"):
+        ids = [int(r["id"]) for r in self.store.query("SELECT id FROM documents ORDER BY id")]
+        for doc_id in ids:  # one document in memory at a time
+            row = self.store.query(
+                "SELECT d.id, d.name, d.source, c.raw FROM documents d JOIN contents c ON c.doc_id = d.id "
+                "WHERE d.id = ?", (doc_id,))[0]
             raw = RawDocument(row["name"], row["source"] or row["name"], row["raw"])
             report, error = _parse(raw)
             if report is None:
@@ -198,32 +204,32 @@ class Library:
 
     # -- documents -------------------------------------------------------
 
-    def documents(
-        self, region: str | None = None, level: str | None = None, year: int | None = None,
-        doctype: str | None = None,
-    ) -> pd.DataFrame:
-        """Documents with metadata and counts, filtered."""
-        import pandas as pd
-
-        where: list[str] = ["1=1"]
+    def _scope(self, region: str | None, year: int | None, doc: str = "d") -> tuple[list[str], list[Any]]:
+        """SQL conditions (and parameters) for a region query and a year on documents aliased ``doc``."""
+        where: list[str] = []
         params: list[Any] = []
         if region:
-            codes = [code for code, _ in self.resolve_region(region)]
-            where.append(f"region_code IN ({','.join('?' * len(codes))})")
+            codes = [c for c, _ in self.resolve_region(region)]
+            where.append(f"{doc}.region_code IN ({','.join('?' * len(codes))})")
             params += codes
-        if level:
-            where.append("level = ?")
-            params.append(level)
-        if doctype:
-            where.append("doctype = ?")
-            params.append(doctype)
         if year:
-            where.append("id IN (SELECT doc_id FROM doc_years WHERE year = ?)")
+            where.append(f"{doc}.id IN (SELECT doc_id FROM doc_years WHERE year = ?)")
             params.append(year)
+        return where, params
+
+    def documents(
+        self, region: str | None = None, level: str | None = None, year: int | None = None,
+        doctype: str | None = None, limit: int | None = None, offset: int = 0,
+    ) -> pd.DataFrame:
+        """Documents with metadata and counts, filtered (``limit``/``offset`` for one page)."""
+        import pandas as pd
+
+        where, params = self._document_filters(region, level, year, doctype)
+        page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
         rows = self.store.query(
             "SELECT id, name, region, region_code, level, doctype, delivered_date, published_date, session, "
-            "speaker, review_years, plan_years, n_mentions, n_targets, sha256 FROM documents "
-            f"WHERE {' AND '.join(where)} ORDER BY region_code, delivered_date, name",
+            "speaker, review_years, plan_years, n_mentions, n_targets, sha256 FROM documents d "
+            f"WHERE {' AND '.join(where)} ORDER BY region_code, delivered_date, name{page}",
             params,
         )
         df = pd.DataFrame([dict(r) for r in rows], columns=[
@@ -232,6 +238,25 @@ class Library:
         for col in ("review_years", "plan_years"):
             df[col] = df[col].map(json.loads)
         return df
+
+    def count_documents(
+        self, region: str | None = None, level: str | None = None, year: int | None = None,
+        doctype: str | None = None,
+    ) -> int:
+        where, params = self._document_filters(region, level, year, doctype)
+        return int(self.store.query(f"SELECT COUNT(*) FROM documents d WHERE {' AND '.join(where)}", params)[0][0])
+
+    def _document_filters(
+        self, region: str | None, level: str | None, year: int | None, doctype: str | None
+    ) -> tuple[list[str], list[Any]]:
+        where, params = self._scope(region, year)
+        if level:
+            where.append("d.level = ?")
+            params.append(level)
+        if doctype:
+            where.append("d.doctype = ?")
+            params.append(doctype)
+        return where + ["1=1"], params
 
     def resolve_region(self, query: str) -> list[tuple[str, str]]:
         """Regions in the library matching a name, part of a name or code: [(code, name)].
@@ -344,7 +369,10 @@ class Library:
         outcomes = self._figures(f"m.doc_id IN ({qo}) AND m.stance IN ('actual', 'estimate') AND m.year = ?", [*o_docs, y])
         texts = {}
         qual: list[Side] = []
-        for r in self.store.query(f"SELECT id, name, text FROM documents WHERE id IN ({qs})", t_docs):
+        for r in self.store.query(
+            f"SELECT d.id, d.name, c.text FROM documents d JOIN contents c ON c.doc_id = d.id WHERE d.id IN ({qs})",
+            t_docs,
+        ):
             texts[r["name"]] = r["text"]
             for s in self.store.query(
                 "SELECT start, \"end\" FROM sections WHERE doc_id = ? AND role = 'targets'", (r["id"],)
@@ -374,8 +402,7 @@ class Library:
         q = query.strip()
         if not q:
             raise LibraryError("empty search")
-        where: list[str] = []
-        params: list[Any] = []
+        where, params = self._scope(region, year)
         if len(q) >= 3:
             # The trigram index answers substrings of three or more characters.
             where.append("s.id IN (SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ?)")
@@ -384,13 +411,6 @@ class Library:
             # Shorter queries scan the sentences (SQLite 3.40's trigram LIKE finds nothing below 3).
             where.append("s.id IN (SELECT rowid FROM sentences_fts WHERE instr(text, ?) > 0)")
             params.append(q)
-        if region:
-            codes = [c for c, _ in self.resolve_region(region)]
-            where.append(f"d.region_code IN ({','.join('?' * len(codes))})")
-            params += codes
-        if year:
-            where.append("d.id IN (SELECT doc_id FROM doc_years WHERE year = ?)")
-            params.append(year)
         rows = self.store.query(
             "SELECT d.id AS doc_id, d.name AS doc, d.region, s.start, s.\"end\", sec.title AS section, "
             "f.text AS sentence FROM sentences s JOIN documents d ON d.id = s.doc_id "

@@ -103,8 +103,8 @@ def create_app(db: str | Path, read_only: bool = False, max_upload: int = MAX_UP
 
     @app.get("/api/documents", summary="Documents in the library")
     def api_documents(region: str | None = None, level: str | None = None, year: int | None = None,
-                      doctype: str | None = None) -> dict[str, Any]:
-        return call(views.documents_data, region, level, year, doctype)
+                      doctype: str | None = None, page: int = 1) -> dict[str, Any]:
+        return call(views.documents_data, region, level, year, doctype, page)
 
     @app.get("/api/documents/{doc_id}", summary="One document with its text, sections and figures")
     def api_document(doc_id: int) -> dict[str, Any]:
@@ -148,8 +148,10 @@ def create_app(db: str | Path, read_only: bool = False, max_upload: int = MAX_UP
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def library_page(request: Request, region: str | None = None, level: str | None = None,
-                     year: int | None = None, doctype: str | None = None) -> HTMLResponse:
-        return page("library.html", call(views.documents_data, region, level, year, doctype), request, "Library")
+                     year: int | None = None, doctype: str | None = None, page_no: int = Query(1, alias="page")
+                     ) -> HTMLResponse:
+        data = call(views.documents_data, region, level, year, doctype, page_no)
+        return page("library.html", data, request, "Library")
 
     @app.get("/documents/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
     def document_page(request: Request, doc_id: int) -> HTMLResponse:

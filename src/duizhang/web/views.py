@@ -35,13 +35,22 @@ def _records(df: Any) -> list[dict[str, Any]]:
     return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
+#: Documents per library page; a national collection holds thousands.
+PAGE_SIZE = 200
+
+
 def documents_data(
     lib: Library, region: str | None = None, level: str | None = None, year: int | None = None,
-    doctype: str | None = None,
+    doctype: str | None = None, page: int = 1,
 ) -> dict[str, Any]:
-    df = lib.documents(region=region or None, level=level or None, year=check_year(year), doctype=doctype or None)
+    if page < 1:
+        raise BadRequest(f"page {page} does not exist (pages start at 1)")
+    args = (region or None, level or None, check_year(year), doctype or None)
+    total = lib.count_documents(*args)
+    pages = max(1, -(-total // PAGE_SIZE))
+    df = lib.documents(*args, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return {"filters": {"region": region, "level": level, "year": year, "doctype": doctype},
-            "documents": _records(df)}
+            "page": page, "pages": pages, "total": total, "documents": _records(df)}
 
 
 def document_data(lib: Library, doc_id: int) -> dict[str, Any]:
