@@ -93,6 +93,25 @@ def test_phenomena(sentence: str, expected: dict[str, Any]) -> None:
     assert got == expected
 
 
+# National and provincial wording (State Council and provincial reports).
+NATIONAL = [
+    ("国内生产总值增长5.2%。", {"metric_id": "gdp", "kind": "growth"}),
+    ("城镇新增就业1244万人。", {"value": 1.244e7, "metric_id": "new_jobs"}),
+    ("城镇调查失业率平均为5.2%。", {"kind": "share", "metric_id": "unemployment_rate"}),
+    ("居民消费价格上涨0.2%。", {"kind": "growth", "metric_id": "cpi"}),
+    ("粮食产量13908亿斤。", {"value": 1.3908e12, "unit": "斤", "metric_id": "grain_output"}),
+    ("单位国内生产总值能耗下降0.5%。", {"direction": -1, "metric_id": "energy_intensity"}),
+    ("进出口总额41.76万亿元。", {"value": 4.176e13, "metric_id": "foreign_trade"}),
+    ("全省生产总值达到5.6万亿元。", {"value": 5.6e12, "metric_id": "gdp"}),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", NATIONAL, ids=[s for s, _ in NATIONAL])
+def test_national(sentence: str, expected: dict[str, Any]) -> None:
+    m = extract(sentence)[0]
+    assert {k: m[k] for k in expected} == expected
+
+
 PLAN = [
     ("地区生产总值增长5%左右。", {"stance": "target", "year": 2024, "metric_id": "gdp"}),
     ("实施13个老旧小区改造。", {"stance": "target", "metric_id": "old_community_renovation", "value": 13}),
