@@ -124,10 +124,12 @@ def compare_data(lib: Library, metric: str, kind: str | None = None, regions: st
     df = lib.compare(metric, kind=kind or None, regions_=names or None)
     rows = _records(df)
     years = sorted({r["year"] for r in rows})
+    by_region: dict[str, dict[int, dict[str, Any]]] = {}
+    for r in rows:
+        by_region.setdefault(r["region_code"], {})[r["year"]] = r
     series = []
-    for code in dict.fromkeys(r["region_code"] for r in rows):
-        mine = {r["year"]: r for r in rows if r["region_code"] == code}
-        name = next(r["region"] for r in rows if r["region_code"] == code) or code
+    for code, mine in by_region.items():
+        name = next(iter(mine.values()))["region"] or code
         for side, label in (("target", "目标"), ("outcome", "完成")):
             series.append({"name": f"{name} {label}", "side": side,
                            "data": [mine[y][side] if y in mine else None for y in years]})
