@@ -96,12 +96,17 @@ def test_region_resolution(chain: list[str], context: dict[str, int] | None, cod
             "关于某县2023年国民经济和社会发展计划执行情况与2024年计划草案的报告\n各位代表:\n",
             {"doctype": "plan", "plan_years": [2024], "review_years": [2023]},
         ),
+        (
+            "网站首页 > 政务公开\n政 府 工 作 报 告\n——二〇二四年一月十五日在某县第十八届人民代表大会第三次会议上\n县长 王小明\n各位代表:\n",
+            {"title": "政府工作报告", "doctype": "gwr", "delivered_date": "2024-01-15", "speaker": "王小明",
+             "speaker_title": "县长", "review_years": [2023], "plan_years": [2024]},
+        ),
     ],
-    ids=["state-council", "city", "plan-report"],
+    ids=["state-council", "city", "plan-report", "spaced-title-chinese-date"],
 )
 def test_meta_from_headers(header: str, expected: dict) -> None:
     text = header + "现在,我代表人民政府向大会报告工作,请予审议,并请政协委员和其他列席人员提出意见。\n"
-    m = text_to_meta(text, Cleaned(0, len(text)))
+    m = text_to_meta(text, text_to_cleaned(text))
     assert {k: getattr(m, k) for k in expected} == expected
 
 

@@ -22,7 +22,8 @@ _LEAD = r"(?m)^[ \t\u3000\u2002\u2003\u00a0\ufeff•·]*"
 #: A report title: short line naming the document type, without sentence punctuation.
 TITLE_RE = re.compile(
     _LEAD
-    + r"(?P<t>[^\n。；;，,]{0,40}?(政府工作报告|工作报告|国民经济和社会发展(年度)?计划|计划(草案|执行情况)[^\n。]{0,20}|发展计划)[^\n。，,]{0,30})\s*$"
+    + r"(?P<t>[^\n。；;，,]{0,40}?(政府工作报告|工作报告|政[ \t\u3000]*府[ \t\u3000]*工[ \t\u3000]*作[ \t\u3000]*报[ \t\u3000]*告"
+    r"|国民经济和社会发展(年度)?计划|计划(草案|执行情况)[^\n。]{0,20}|发展计划)[^\n。，,]{0,30})\s*$"
 )
 
 #: Prose: a line with enough text and sentence punctuation; the body starts near the first.

@@ -18,8 +18,9 @@ _CN = "〇零一二三四五六七八九十"
 SESSION_RE = re.compile(
     rf"第{_WS}([{_CN}]+){_WS}届{_WS}(?:全国{_WS})?人民代表大会{_WS}第{_WS}([{_CN}]+){_WS}次{_WS}会议"
 )
+_YEAR_CN = "〇零一二三四五六七八九"
 DELIVERED_RE = re.compile(
-    rf"(\d{{4}}){_WS}年{_WS}(\d{{1,2}}){_WS}月{_WS}(\d{{1,2}}){_WS}日{_WS}在"
+    rf"(\d{{4}}|[{_YEAR_CN}]{{4}}){_WS}年{_WS}(\d{{1,2}}|[{_CN}]{{1,3}}){_WS}月{_WS}(\d{{1,2}}|[{_CN}]{{1,3}}){_WS}日{_WS}在"
 )
 ISO_DATE_RE = re.compile(r"(?:时间|日期)[:：]\s*(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})")
 SPEAKER_RE = re.compile(
@@ -87,7 +88,9 @@ def text_to_meta(text: str, cleaned: Cleaned, doc_name: str = "") -> Meta:
     """
     body = text[cleaned.body_start : cleaned.body_end]
     header = body[:HEADER_SPAN]
-    first_line = body.lstrip().split("\n", 1)[0].strip()
+    # 政 府 工 作 报 告: letter-spaced titles are common in PDFs.
+    first_line = re.sub(r"(?<=[\u4e00-\u9fff])[ \t\u3000\u2002]+(?=[\u4e00-\u9fff])", "",
+                        body.lstrip().split("\n", 1)[0].strip())
     meta = Meta(title=first_line or None)
     meta.doctype = _doctype(first_line) if first_line else "other"  # type: ignore[assignment]
     if meta.doctype == "other":
@@ -95,7 +98,10 @@ def text_to_meta(text: str, cleaned: Cleaned, doc_name: str = "") -> Meta:
     meta.session = _session(header)
     d = DELIVERED_RE.search(header)
     if d:
-        meta.delivered_date = f"{int(d.group(1)):04d}-{int(d.group(2)):02d}-{int(d.group(3)):02d}"
+        # 二〇二四年一月十五日 as well as 2024年1月15日.
+        y, mo, day = (int(g) if g.isdigit() else cn_to_int(g) for g in d.groups())
+        if y and mo and day and 1 <= mo <= 12 and 1 <= day <= 31:
+            meta.delivered_date = f"{y:04d}-{mo:02d}-{day:02d}"
     p = ISO_DATE_RE.search(text[: cleaned.body_start + HEADER_SPAN])
     if p:
         meta.published_date = f"{int(p.group(1)):04d}-{int(p.group(2)):02d}-{int(p.group(3)):02d}"
