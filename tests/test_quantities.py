@@ -213,3 +213,9 @@ def test_spans_index_the_text() -> None:
     text = "一、2023年工作回顾\n预计全区地区生产总值增长4.7%左右。\n"
     ms = text_to_mentions(text, Cleaned(0, len(text)), Meta(review_years=[2023]), [], "t")
     assert all(text[m.start : m.end] == m.text for m in ms)
+
+
+def test_pdf_wrapped_line_keeps_the_metric() -> None:
+    text = "过去一年全区上下团结一心，经济运行稳中向好，全年实现地区生\n产总值增长5.2%，一般公共预算收入完成22.7亿元。"
+    found = extract(text)
+    assert [(m["text"], m["metric_id"]) for m in found] == [("5.2%", "gdp"), ("22.7亿元", "budget_revenue")]

@@ -83,7 +83,9 @@ def clean_phrase(s: str) -> str:
     >>> clean_phrase("预计全区地区生产总值增长"), clean_phrase("新增就业"), clean_phrase("税收收入占一般公共预算收入比重为")
     ('地区生产总值', '新增就业', '税收收入占一般公共预算收入比重')
     """
-    s = s.strip(" \t\u3000\u2002,，、")
+    # A PDF's wrapped line puts a line break inside the phrase: 地区生\n产总值.
+    s = re.sub(r"\s+", "", s)
+    s = s.strip(",，、")
     for _ in range(2):
         s = LEAD_WORDS.sub("", s)
         s = TRAIL_WORDS.sub("", s)

@@ -35,6 +35,11 @@ RANK_CONTEXT = 14
 #: Longest quoted text taken as a name (“20项民心工程”, “3255”); longer quotes are prose.
 QUOTED_NAME_MAX = 16
 
+#: A line at least this long that ends mid-sentence is a wrapped line (PDF text layers).
+WRAP_MIN_LINE = 25
+SENTENCE_END = set("。；;！!？?：:，,、")
+_CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fff0-9]")
+
 #: Values of 年 that are calendar years, not durations.
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
@@ -127,12 +132,40 @@ def _vocab() -> _Vocab:
 
 
 def _back(text: str, pos: int, stops: str, limit: int, floor: int) -> int:
-    """Start of the clause (or sentence) that ends at ``pos``."""
+    r"""Start of the clause (or sentence) that ends at ``pos``.
+
+    A line break inside a sentence (a PDF's wrapped line: a long line ending in a
+    character, the next starting flush) does not end the clause.
+
+    >>> t = "一、2023年工作回顾\n地区生产总值增长"
+    >>> t[_back(t, len(t), "，\n", 40, 0):]
+    '地区生产总值增长'
+    >>> t = "全年实现一般公共预算收入二十二点七亿元比上年同期相比较增长了地区生\n产总值增长"
+    >>> t[_back(t, len(t), "，\n", 60, 0):].startswith("全年")
+    True
+    """
     i = pos
     lo = max(floor, pos - limit)
-    while i > lo and text[i - 1] not in stops:
+    while i > lo:
+        c = text[i - 1]
+        if c in stops:
+            if c != "\n" or not _wrapped(text, i - 1):
+                break
         i -= 1
     return i
+
+
+def _wrapped(text: str, nl: int) -> bool:
+    """Whether the line break at ``nl`` wraps a sentence rather than ending a line."""
+    start = text.rfind("\n", 0, nl) + 1
+    prev = text[start:nl]
+    nxt = text[nl + 1 : nl + 2]
+    return (
+        len(prev) >= WRAP_MIN_LINE
+        and prev[-1:] not in SENTENCE_END
+        and bool(_CJK_OR_DIGIT.match(prev[-1:]))
+        and bool(_CJK_OR_DIGIT.match(nxt))
+    )
 
 
 def _fwd(text: str, pos: int, stops: str, limit: int, ceil: int) -> int:
