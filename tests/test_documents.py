@@ -124,3 +124,12 @@ STRUCTURE = [
 def test_structure(text: str, expected: list[tuple[int, str]]) -> None:
     secs = text_to_sections(text, Cleaned(0, len(text)))
     assert [(s.level, s.role) for s in secs if s.role != "preamble"] == expected
+
+
+def test_site_blurb_before_the_title_is_not_body() -> None:
+    t = (
+        "欢迎访问本站。本站收录全国各地政府工作报告、统计公报、规划纲要等资料,供学习参考,如有侵权请联系删除。\n"
+        "某区政府工作报告\n各位代表:\n现在,我代表区人民政府向大会报告工作,请予审议,并请区政协委员提出意见。\n"
+    )
+    c = text_to_cleaned(t)
+    assert t[c.body_start :].startswith("某区政府工作报告")

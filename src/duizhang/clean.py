@@ -29,6 +29,9 @@ TITLE_RE = re.compile(
 #: Prose: a line with enough text and sentence punctuation; the body starts near the first.
 PROSE_RE = re.compile(_LEAD + r"(?P<p>[^\n]{30,}[。，,；;！!][^\n]*)$")
 
+#: How far into the file a report title is looked for first.
+TITLE_SEARCH = 3000
+
 #: How far back (in characters) from the first prose line the title may be.
 TITLE_LOOKBACK = 1500
 
@@ -104,7 +107,12 @@ def text_to_cleaned(text: str) -> Cleaned:
     ('某区政府工作报告', ['banner', 'footer'])
     """
     rules = _rules()
-    anchor_m = _first_prose(text)
+    # A site's own blurb can come before the report: the body's first prose line is
+    # the first one after a report title near the top, if there is such a title.
+    first_title = TITLE_RE.search(text, 0, TITLE_SEARCH)
+    anchor_m = _first_prose(text, first_title.end()) if first_title else None
+    if anchor_m is None:
+        anchor_m = _first_prose(text)
     anchor = anchor_m.start() if anchor_m else 0
     # The last header chrome before the first prose line bounds the title search.
     floor = 0
