@@ -26,6 +26,9 @@ from .store import DEFAULT_DB
 
 err = Console(stderr=True, highlight=False)
 
+#: Batches of at least this many files show a progress bar (on a terminal only).
+PROGRESS_MIN_FILES = 5
+
 #: Width of tables written to a pipe or file, where rich cannot ask the terminal.
 PIPE_WIDTH = 180
 
@@ -44,8 +47,18 @@ def _out() -> Console:
 
 
 def _reports(paths: tuple[str, ...], check: bool) -> Iterator[Report | Failure]:
-    """Parse with a progress line on a terminal; failures are reported and skipped."""
-    yield from iter_reports(paths, check=check)
+    """Parse lazily, with a progress bar on a terminal for batches of more than a few files."""
+    files = list(iter_paths(paths))
+    if not err.is_terminal or len(files) < PROGRESS_MIN_FILES:
+        yield from iter_reports(files, check=check)
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("parsing", total=len(files))
+        for r in iter_reports(files, check=check):
+            bar.advance(task)
+            yield r
 
 
 def _summary(ok: int, failed: list[Failure], what: str = "read") -> None:

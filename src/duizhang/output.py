@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
-from collections.abc import Iterable
 from typing import IO, Any
 
 from rich.console import Console
@@ -24,14 +22,6 @@ def mention_record(m: Mention) -> dict[str, Any]:
     """A mention as a gold-schema dict (``doc`` is the file name)."""
     d = m.to_dict()
     return {k: d[k] for k in MENTION_FIELDS}
-
-
-def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    n = 0
-    for r in records:
-        out.write(json.dumps(r, ensure_ascii=False) + "\n")
-        n += 1
-    return n
 
 
 class CsvWriter:
