@@ -130,3 +130,13 @@ def test_document_page_marks_every_figure(client: TestClient) -> None:
     page = client.get(f"/documents/{doc_id}").text
     n = len({(m["start"], m["end"]) for m in client.get(f"/api/documents/{doc_id}").json()["mentions"]})
     assert page.split('id="text"')[1].count('<mark class="m ') == n
+
+
+def test_links_to_sentences_land_on_an_anchor(client: TestClient) -> None:
+    hit = client.get("/api/search", params={"q": "老旧小区改造"}).json()["hits"][0]
+    page = client.get(f"/documents/{hit['doc_id']}", params={"at": hit["start"]}).text
+    assert '<a class="anchor" id="at"></a>' in page
+    rows = client.get("/api/reconcile", params={"region": "南开区", "year": 2023}).json()["rows"]
+    qual = next(r for r in rows if r["target"] and r["target"]["value"] is None)
+    html = client.get("/reconcile", params={"region": "南开区", "year": 2023}).text
+    assert f'?at={qual["target"]["start"]}#at' in html

@@ -154,8 +154,8 @@ def create_app(db: str | Path, read_only: bool = False, max_upload: int = MAX_UP
         return page("library.html", data, request, "Library")
 
     @app.get("/documents/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
-    def document_page(request: Request, doc_id: int) -> HTMLResponse:
-        data = call(views.document_data, doc_id)
+    def document_page(request: Request, doc_id: int, at: int | None = None) -> HTMLResponse:
+        data = call(views.document_data, doc_id, at)
         return page("document.html", data, request, data["name"])
 
     @app.get("/documents/{doc_id}/raw", include_in_schema=False)

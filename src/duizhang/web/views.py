@@ -53,13 +53,13 @@ def documents_data(
             "page": page, "pages": pages, "total": total, "documents": _records(df)}
 
 
-def document_data(lib: Library, doc_id: int) -> dict[str, Any]:
+def document_data(lib: Library, doc_id: int, at: int | None = None) -> dict[str, Any]:
     d = lib.document(doc_id)
-    d["segments"] = segments(d)
+    d["segments"] = segments(d, at)
     return d
 
 
-def segments(d: dict[str, Any]) -> list[dict[str, Any]]:
+def segments(d: dict[str, Any], at: int | None = None) -> list[dict[str, Any]]:
     """The text cut into plain runs (seg t), figures (m), marked boilerplate (b) and section anchors (a).
 
     Figures sharing a span (one number for two metrics) are shown once.
@@ -79,7 +79,10 @@ def segments(d: dict[str, Any]) -> list[dict[str, Any]]:
             seen.add((m["start"], m["end"]))
             marks.append((m["start"], m["end"], "m", m))
     for s in d["sections"]:
-        marks.append((s["start"], s["start"], "a", {"idx": s["idx"]}))
+        marks.append((s["start"], s["start"], "a", {"id": f"s-{s['idx']}"}))
+    if at is not None and 0 <= at <= len(text):
+        # A link to a sentence (a search hit, a target without a number) lands here.
+        marks.append((at, at, "a", {"id": "at"}))
     marks.sort(key=lambda x: (x[0], 0 if x[2] == "a" else 1, -(x[1] - x[0])))
     out: list[dict[str, Any]] = []
     pos = 0
