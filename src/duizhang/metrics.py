@@ -143,7 +143,8 @@ def _earlier_number() -> re.Pattern[str]:
     units = load_toml("units.toml")
     words = [u for cls in ("measure", "classifier", "duration", "percent", "change") for u in units[cls]]
     alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z.])[0-9][0-9.,]*[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?")
+    # 5G基站: a number glued to a letter is part of a name, not an earlier figure.
+    return re.compile(rf"(?<![A-Za-z.])[0-9][0-9.,]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?")
 
 
 def is_contentless(phrase: str | None) -> bool:

@@ -284,6 +284,8 @@ def _interpret(
         if m.group("first"):
             value = 1.0
         elif m.group("fn") is not None:
+            if v.rank_not_after.match(after):
+                return None  # 前三季度, 前5个月: a period, not a ranking
             value = to_number(m.group("fn"))
             qualifier = "below"
         else:
@@ -391,10 +393,9 @@ def _interpret(
         sh = list(v.share.finditer(clause))
         g_end = g[-1].end() if g else -1
         s_end = sh[-1].end() if sh else -1
-        if g_end > s_end:
-            kind = "growth"
-        else:
-            kind = "share"
+        # 提高到68.5%, 降至3%: the new level, not a rate of change.
+        reached = g_end >= 0 and clause[g_end : g_end + 1] in ("到", "至")
+        kind = "growth" if g_end > s_end and not reached else "share"
     elif kind == "level" and unit not in ("rank",) and v.change_before.search(clause):
         kind = "change"
     if kind in ("growth", "change"):
