@@ -176,3 +176,22 @@ def test_batch_goes_on_after_bad_files(tmp_path: Path) -> None:
 def test_utf8_preferred_over_gb18030() -> None:
     text, enc = bytes_to_str("地区生产总值增长4.7%".encode(), "a.txt")
     assert enc == "utf-8" and text == "地区生产总值增长4.7%"
+
+
+def test_html_h1_title_is_kept(tmp_path: Path) -> None:
+    # Caught: main-text extraction drops the page's <h1>, which names the document.
+    lines = SAMPLE_REPORT.splitlines()[1:]
+    html = (
+        "<html><head><meta charset='utf-8'><title>某区2024年政府工作报告_某区人民政府</title></head><body>"
+        "<div>无障碍 | 繁体</div><div>首页 &gt; 政务公开 &gt; 规划计划</div>"
+        "<div class='article'><h1>某区2024年政府工作报告</h1>"
+        "<div>来源:某区人民政府办公室 发布时间:2024-01-20</div>"
+        + "".join(f"<p>{line}</p>" for line in lines)
+        + "</div><div>网站地图 | ICP备12345号</div></body></html>"
+    )
+    p = tmp_path / "page.html"
+    p.write_text(html, encoding="utf-8")
+    r = duizhang.parse(p)
+    assert r.meta.title == "某区2024年政府工作报告" and r.meta.doctype == "gwr"
+    assert r.body.startswith("某区2024年政府工作报告")
+    assert r.meta.published_date == "2024-01-20"

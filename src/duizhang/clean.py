@@ -90,6 +90,22 @@ def _first_prose(text: str, start: int = 0) -> re.Match[str] | None:
     return None
 
 
+def first_content_line(text: str) -> int:
+    """Offset of the first non-blank line that is not site chrome (0 if none).
+
+    >>> first_content_line("无障碍 | 繁体\n首页 > 政务公开\n——2024年1月15日在某区第五届人民代表大会上")
+    24
+    """
+    rules = _rules()
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.strip()
+        if body and not (rules.header.match(line) or rules.inline.match(line) or rules.footer.match(line)):
+            return pos
+        pos += len(line)
+    return 0
+
+
 def _title_before(text: str, anchor: int, floor: int) -> int | None:
     """Start of the title line closest before ``anchor`` (not before ``floor``)."""
     best = None

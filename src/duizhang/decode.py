@@ -165,7 +165,7 @@ def html_to_text(data: bytes, name: str) -> str:
         html, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
     )
     if main and len(main) > 200:
-        return main
+        return _with_title(main, html)
     from lxml import html as lxml_html
 
     try:
@@ -176,6 +176,30 @@ def html_to_text(data: bytes, name: str) -> str:
         bad.drop_tree()
     text = tree.text_content()
     return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _with_title(main: str, html: str) -> str:
+    """Put back the page's <h1> title, which main-text extraction drops, before the report.
+
+    The title says what the document is (政府工作报告, 2024年计划); it goes before the
+    first line that is not site chrome, where the report's own title would stand.
+    """
+    import html as html_mod
+
+    from .clean import TITLE_RE, first_content_line
+
+    m = _H1.search(html)
+    if not m:
+        return main
+    title = html_mod.unescape(_TAG.sub("", m.group(1))).strip()
+    if not title or title in main or not TITLE_RE.fullmatch(title):
+        return main
+    at = first_content_line(main)
+    return main[:at] + title + "\n" + main[at:]
 
 
 def pdf_to_text(data: bytes, name: str) -> str:
