@@ -93,8 +93,10 @@ def _first_prose(text: str, start: int = 0) -> re.Match[str] | None:
 def first_content_line(text: str) -> int:
     r"""Offset of the first non-blank line that is not site chrome (0 if none).
 
-    >>> first_content_line("无障碍 | 繁体\n首页 > 政务公开\n——2024年1月15日在某区第五届人民代表大会上")
-    24
+    >>> t = "无障碍 | 繁体\n首页 > 政务公开\n——2024年1月15日在某区第五届人民代表大会上"
+    >>> t[first_content_line(t):][:6]
+    '——2024年'
+
     """
     rules = _rules()
     pos = 0
