@@ -95,8 +95,7 @@ def first_content_line(text: str) -> int:
 
     >>> t = "无障碍 | 繁体\n首页 > 政务公开\n——2024年1月15日在某区第五届人民代表大会上"
     >>> t[first_content_line(t):][:6]
-    '——2024年'
-
+    '——2024'
     """
     rules = _rules()
     pos = 0
