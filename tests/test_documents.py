@@ -117,10 +117,12 @@ STRUCTURE = [
     ("二、2024年工作安排\n(一)聚焦协同发展,加快建设。\n1.推进项目。\n三、持续加强政府自身建设\n名词解释:\n1.天开园:科创园区。\n",
      [(1, "plan"), (2, "plan"), (3, "plan"), (1, "self_building"), (1, "glossary"), (2, "glossary")]),
     ("一、2023年工作回顾\n——经济运行向上向好。预计增长5%。\n", [(1, "review"), (2, "review")]),
+    ("一、2023年工作回顾\n内容。\n各位代表,在总结成绩的同时,我们也清醒地认识到,还存在一些问题。\n二、2024年工作安排\n内容。\n",
+     [(1, "review"), (2, "problems"), (1, "plan")]),
 ]
 
 
-@pytest.mark.parametrize("text, expected", STRUCTURE, ids=["numbered", "five-year", "nested+glossary", "lead-in"])
+@pytest.mark.parametrize("text, expected", STRUCTURE, ids=["numbered", "five-year", "nested+glossary", "lead-in", "problems-paragraph"])
 def test_structure(text: str, expected: list[tuple[int, str]]) -> None:
     secs = text_to_sections(text, Cleaned(0, len(text)))
     assert [(s.level, s.role) for s in secs if s.role != "preamble"] == expected

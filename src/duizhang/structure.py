@@ -40,6 +40,15 @@ MAX_TITLE = 60
 
 
 @cache
+def _problem_paragraph() -> re.Pattern[str]:
+    return re.compile(load_toml("sections.toml")["paragraph"]["problems"])
+
+
+#: A paragraph: a line of text after optional indentation.
+PARAGRAPH_RE = re.compile(r"(?m)^[ \t\u3000\u2002\u2003\u00a0]*(?P<p>\S[^\n]*)")
+
+
+@cache
 def _role_rules() -> list[tuple[str, re.Pattern[str]]]:
     data = load_toml("sections.toml")
     return [(r["name"], re.compile("|".join(r["keywords"]))) for r in data["role"]]
@@ -108,7 +117,35 @@ def text_to_sections(text: str, cleaned: Cleaned) -> list[Section]:
             role = sections[parent].role if parent is not None else "other"
         sections.append(Section(s, end, h_end, len(stack) + 1, title, role, parent))
         stack.append((rank, len(sections) - 1))
-    return _close_spans(sections, end)
+    return _with_problem_paragraphs(text, _close_spans(sections, end), start, end)
+
+
+def _with_problem_paragraphs(text: str, sections: list[Section], start: int, end: int) -> list[Section]:
+    """Add a ``problems`` section for each paragraph that admits problems, inside its section."""
+    found = []
+    pat = _problem_paragraph()
+    for m in PARAGRAPH_RE.finditer(text, start, end):
+        if pat.match(m.group("p")):
+            found.append((m.start("p"), m.end("p")))
+    if not found:
+        return sections
+    merged: list[tuple[int, int, Section | None]] = [(s.start, 0, s) for s in sections]
+    merged += [(a, 1, None) for a, _ in found]
+    merged.sort(key=lambda x: (x[0], x[1]))
+    new_index = {id(s): i for i, (_, _, s) in enumerate(merged) if s is not None}
+    old_to_new = {i: new_index[id(s)] for i, s in enumerate(sections)}
+    spans = dict(found)
+    out: list[Section] = []
+    for pos, _, s in merged:
+        if s is not None:
+            parent = old_to_new[s.parent] if s.parent is not None else None
+            out.append(Section(s.start, s.end, s.heading_end, s.level, s.title, s.role, parent))
+            continue
+        host = section_at(out, pos)
+        level = out[host].level + 1 if host is not None else 1
+        title = _title_of(text[pos : spans[pos]])
+        out.append(Section(pos, spans[pos], pos + len(title), level, title, "problems", host))
+    return out
 
 
 def _close_spans(sections: list[Section], end: int) -> list[Section]:
