@@ -50,6 +50,7 @@ class _Vocab:
     unit_base: dict[str, str]
     unit_class: dict[str, str]
     qual_before: dict[str, str]
+    qual_before_longest: list[tuple[str, str]]  # longest word first, for endswith tests
     qual_after: dict[str, str]
     growth: re.Pattern[str]
     share: re.Pattern[str]
@@ -88,12 +89,17 @@ def _vocab() -> _Vocab:
     pre_in_span = _alt(q["in_span"])
     unit_alt = _alt(list(unit_class))
     num = f"(?:{NUM_AR}|{NUM_CN})"
+    # A Chinese numeral is a candidate only when it ends in a magnitude (千亿) or a
+    # unit, 余/多 or a range follows (七万元, 百余项, 两座): the many 一 and 两 of
+    # ordinary words (统一, 一是, 两个维护) never reach the Python filters.
+    cn_first = rf"(?:{NUM_CN})(?:(?<=[万亿千百])|(?=[余多]|[ \t]?[-－—–~～至到]|{unit_alt}))"
+    first = f"(?:{NUM_AR}|{cn_first})"
     pattern = re.compile(
         rf"(?P<pre>{pre_in_span})?"
         r"(?:"
         rf"(?P<rank>第(?P<rn>[0-9]{{1,3}}|[{CN_SMALL}]{{1,3}})(?:名|位)?|(?P<first>首位)|前(?P<fn>[0-9]{{1,2}}|[{CN_SMALL}]{{1,2}})(?:名|位)?)"
         rf"|百分之(?P<pc>{num})"
-        rf"|(?P<n1>{num})(?P<yu0>余|多)?(?P<m1>[万亿千百]{{0,2}})(?P<u1>%|％)?"
+        rf"|(?P<n1>{first})(?P<yu0>余|多)?(?P<m1>[万亿千百]{{0,2}})(?P<u1>%|％)?"
         rf"(?:[ \t]?(?P<dash>[-－—–~～至到])[ \t]?(?P<n2>{num})(?P<m2>[万亿千百]{{0,2}}))?"
         r"(?P<yu>余|多)?"
         rf"(?P<unit>{unit_alt})?"
@@ -106,6 +112,7 @@ def _vocab() -> _Vocab:
         unit_base=unit_base,
         unit_class=unit_class,
         qual_before=q["before"],
+        qual_before_longest=sorted(q["before"].items(), key=lambda wq: -len(wq[0])),
         qual_after=q["after"],
         growth=re.compile(k["growth"]),
         share=re.compile(k["share"]),
@@ -378,7 +385,7 @@ def _interpret(
             kind = "share"
         # 控制在3.8%以内: a qualifier written before the number but outside the span.
         if qualifier == "exact" and not pre:
-            for word, q in sorted(v.qual_before.items(), key=lambda wq: -len(wq[0])):
+            for word, q in v.qual_before_longest:
                 if before.endswith(word):
                     qualifier = q
                     break
