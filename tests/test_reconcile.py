@@ -55,7 +55,7 @@ NATIONAL_2014 = """2014年政府工作报告
 一、2013年工作回顾
 过去一年,国内生产总值达到56.9万亿元,比上年增长7.7%,居民消费价格涨幅控制在2.6%。
 二、2014年工作总体部署
-今年经济社会发展的主要预期目标是:国内生产总值增长7.5%左右,居民消费价格涨幅3.5%左右,城镇新增就业1000万人以上,城镇登记失业率4.6%以内。
+今年经济社会发展的主要预期目标是:国内生产总值增长7.5%左右,居民消费价格涨幅3.5%左右,城镇新增就业1000万人以上,城镇登记失业率4.6%以内,居民收入增长和经济增长同步。
 """
 
 NATIONAL_2015 = """2015年政府工作报告
@@ -133,3 +133,8 @@ def test_tianjin_2025(lib: Library) -> None:
     assert lib.resolve_region("天津") == [("120000", "天津市")]
     assert _status(lib, "天津市", 2025, "gdp") == ("5%左右", "4.8%", "missed")
     assert _status(lib, "天津", 2025, "budget_revenue") == ("2%", "3.1%", "achieved")
+
+
+def test_target_without_a_number_is_unclear(lib: Library) -> None:
+    rows = [r for r in lib.reconcile_rows("全国", 2014) if r.target and r.target.value is None]
+    assert [(r.target.text, r.status) for r in rows if r.target] == [("居民收入增长和经济增长同步", "unclear")]

@@ -18,7 +18,7 @@ from . import __version__, regions
 from .model import DuizhangError, Mention, RawDocument, Report
 from .pipeline import raw_to_report
 from .read import iter_paths, path_to_raw
-from .reconcile import Figure, ReconRow, Side, qualitative_targets, reconcile
+from .reconcile import Figure, ReconRow, Side, qualitative_targets, reconcile, target_paragraphs
 from .store import Store
 
 if TYPE_CHECKING:
@@ -374,14 +374,17 @@ class Library:
             t_docs,
         ):
             texts[r["name"]] = r["text"]
-            for s in self.store.query(
-                "SELECT start, \"end\" FROM sections WHERE doc_id = ? AND role = 'targets'", (r["id"],)
-            ):
-                ms = [f.mention for f in targets if f.doc_id == r["id"]]
-                qual += [
-                    Side(q.doc, q.start, q.end, q.text, None, None, None, int(r["id"]))
-                    for q in qualitative_targets(r["text"], s["start"], s["end"], ms, r["name"])
-                ]
+            doc = self.store.query('SELECT body_start, body_end FROM documents WHERE id = ?', (r["id"],))[0]
+            spans = [(s["start"], s["end"]) for s in self.store.query(
+                "SELECT start, \"end\" FROM sections WHERE doc_id = ? AND role = 'targets'", (r["id"],))]
+            spans += target_paragraphs(r["text"], doc["body_start"], doc["body_end"])
+            ms = [f.mention for f in targets if f.doc_id == r["id"]]
+            seen: set[int] = set()
+            for a, b in spans:
+                for q in qualitative_targets(r["text"], a, b, ms, r["name"]):
+                    if q.start not in seen:
+                        seen.add(q.start)
+                        qual.append(Side(q.doc, q.start, q.end, q.text, None, None, None, int(r["id"])))
         return reconcile(targets, outcomes, y, name, code, texts=texts, qualitative=qual)
 
     def reconcile(self, region: str | None = None, year: int | None = None) -> pd.DataFrame:
