@@ -43,6 +43,11 @@ PHENOMENA = [
     ("实际利用外资4570万美元。", {"value": 4.57e7, "unit": "美元", "metric_id": "foreign_investment"}),
     ("PM2.5平均浓度42微克/立方米。", {"text": "42微克/立方米", "unit": "微克/立方米", "metric_id": "pm25"}),
     ("改造供热管网2.2公里。", {"unit": "公里", "value": 2.2}),
+    ("新增装机容量120万千瓦。", {"value": 1.2e6, "unit": "千瓦"}),
+    ("修建步道3千米。", {"value": 3, "unit": "公里"}),
+    ("实现利润3百万元。", {"value": 3e6, "unit": "元"}),
+    ("总量达1.2万亿元。", {"value": 1.2e12, "unit": "元"}),
+    ("全市60岁以上老年人达到45万人。", {"text": "60岁以上", "stance": "other", "qualifier": "above"}),
     ("建成标准厂房12万平方米。", {"unit": "平方米", "value": 120000}),
     # qualifiers
     ("地区生产总值增长4.7%左右。", {"qualifier": "about", "kind": "growth", "direction": 1, "metric_id": "gdp"}),

@@ -22,6 +22,8 @@ from .vocab import load_toml
 NUM_AR = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?"
 NUM_CN = r"[零〇一二两三四五六七八九十百千]+(?:[万亿][零〇一二两三四五六七八九十百千]*)*"
 CN_SMALL = "一二三四五六七八九十"
+#: Magnitude after a number; 千 before 瓦/米/克 belongs to the unit (120万千瓦, 3千米).
+MAGNITUDE = r"(?:万亿|百万|千万|[万亿]|[千百](?![瓦米克])|)"
 
 #: Clause and sentence boundaries for the context of a number.
 CLAUSE_STOP = "，,。；;：:！!？?\n（(）)"
@@ -99,8 +101,8 @@ def _vocab() -> _Vocab:
         r"(?:"
         rf"(?P<rank>第(?P<rn>[0-9]{{1,3}}|[{CN_SMALL}]{{1,3}})(?:名|位)?|(?P<first>首位)|前(?P<fn>[0-9]{{1,2}}|[{CN_SMALL}]{{1,2}})(?:名|位)?)"
         rf"|百分之(?P<pc>{num})"
-        rf"|(?P<n1>{first})(?P<yu0>余|多)?(?P<m1>[万亿千百]{{0,2}})(?P<u1>%|％)?"
-        rf"(?:[ \t]?(?P<dash>[-－—–~～至到])[ \t]?(?P<n2>{num})(?P<m2>[万亿千百]{{0,2}}))?"
+        rf"|(?P<n1>{first})(?P<yu0>余|多)?(?P<m1>{MAGNITUDE})(?P<u1>%|％)?"
+        rf"(?:[ \t]?(?P<dash>[-－—–~～至到])[ \t]?(?P<n2>{num})(?P<m2>{MAGNITUDE}))?"
         r"(?P<yu>余|多)?"
         rf"(?P<unit>{unit_alt})?"
         r"(?P<post>左右|以上|以下|以内|之内)?"
