@@ -232,3 +232,11 @@ def test_pdf_wrapped_line_keeps_the_metric() -> None:
     text = "过去一年全区上下团结一心，经济运行稳中向好，全年实现地区生\n产总值增长5.2%，一般公共预算收入完成22.7亿元。"
     found = extract(text)
     assert [(m["text"], m["metric_id"]) for m in found] == [("5.2%", "gdp"), ("22.7亿元", "budget_revenue")]
+
+
+def test_respectively_gives_each_figure_its_metric() -> None:
+    found = extract("新开工面积和竣工面积分别达到47.9万平方米和92.3万平方米。")
+    assert [(m["text"], m["metric_id"]) for m in found] == [
+        ("47.9万平方米", "new_construction_area"),
+        ("92.3万平方米", "completed_construction_area"),
+    ]

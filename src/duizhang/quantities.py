@@ -230,14 +230,31 @@ def text_to_mentions(text: str, cleaned: Cleaned, meta: Meta, sections: list[Sec
     contexts = {id(mention): ctx for mention, ctx in out}
     mentions = [mention for mention, _ in out]
     _share_metrics(text, mentions)
+    ids = [metric_ids(m.metric, m.kind, contexts[id(m)], m.unit) for m in mentions]
+    _respectively(text, mentions, contexts, ids)
     result: list[Mention] = []
-    for mention in mentions:
-        ids = metric_ids(mention.metric, mention.kind, contexts[id(mention)], mention.unit)
-        if ids:
-            result.extend(replace(mention, metric_id=mid) for mid in ids)
+    for mention, mids in zip(mentions, ids, strict=True):
+        if mids:
+            result.extend(replace(mention, metric_id=mid) for mid in mids)
         else:
             result.append(mention)
     return result
+
+
+def _respectively(text: str, mentions: list[Mention], contexts: dict[int, str], ids: list[list[str]]) -> None:
+    """新开工和竣工面积分别达到47.9万和92.3万平方米: the i-th figure takes the i-th metric."""
+    i = 0
+    while i < len(mentions):
+        if "分别" not in contexts[id(mentions[i])] or len(ids[i]) < 2:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(mentions) and text[mentions[j].end : mentions[j + 1].start].strip() in ("和", "、", "及", "与"):
+            j += 1
+        if j - i + 1 == len(ids[i]):
+            for k, mid in enumerate(list(ids[i])):
+                ids[i + k] = [mid]
+        i = j + 1
 
 
 def _share_metrics(text: str, mentions: list[Mention]) -> None:
