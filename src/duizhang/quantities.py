@@ -72,6 +72,7 @@ class _Vocab:
     frame_before: re.Pattern[str]
     duration_before: re.Pattern[str]
     cn_verb_before: re.Pattern[str]
+    arabic_only_units: frozenset[str]
 
 
 def _alt(words: list[str]) -> str:
@@ -133,6 +134,7 @@ def _vocab() -> _Vocab:
         frame_after=re.compile(n["time_frame_after"]),
         frame_before=re.compile(n["time_frame_before"]),
         duration_before=re.compile(n["duration_before"]),
+        arabic_only_units=frozenset(units["arabic_only"]),
         cn_verb_before=re.compile(
             r"(建成|新建|建设|完成|实施|新增|引进|打造|改造|开工|竣工|培育|创建|获批|落地|签约|举办|开展|"
             r"增至|共|累计|提升|新设|设立|达到|达|有|新开|开通|推出|成立)$"
@@ -281,140 +283,113 @@ def _share_metrics(text: str, mentions: list[Mention]) -> None:
                 break
 
 
-def _interpret(
-    text: str, m: re.Match[str], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int
-) -> tuple[Mention, str] | None:
-    num_start = m.start("pre") if m.group("pre") else m.start()
-    core_start = m.end("pre") if m.group("pre") else m.start()
-    line_start = text.rfind("\n", 0, core_start) + 1
-    before = text[max(line_start, core_start - 12) : core_start]
-    after = text[m.end() : m.end() + 12]  # matched with .match(): patterns anchor at its start
-    pre = m.group("pre")
-    if _in_quotes(text, core_start, line_start):
-        return None
-    if v.name_before.search(before):
-        return None
+@dataclass(slots=True)
+class _Figure:
+    """What the number itself says, before its context is read."""
 
-    qualifier = "exact"
-    unit = ""
-    kind = "level"
-    value: float | None
+    start: int
+    value: float
+    unit: str
+    kind: str
+    qualifier: str
     value_max: float | None = None
-    span_end = m.end()
 
-    if m.group("rank") or m.group("first"):
-        clause_start = _back(text, core_start, CLAUSE_STOP, RANK_CONTEXT + 6, floor)
-        ctx = text[clause_start:core_start]
-        if not v.rank_context.search(ctx[-RANK_CONTEXT:]):
-            return None
-        if m.group("first"):
-            value = 1.0
-        elif m.group("fn") is not None:
-            if v.rank_not_after.match(after):
-                return None  # 前三季度, 前5个月: a period, not a ranking
-            value = to_number(m.group("fn"))
-            qualifier = "below"
-        else:
-            if v.rank_not_after.match(after):
-                return None
-            value = to_number(m.group("rn"))
-        if value is None:
-            return None
-        unit, kind = "rank", "rank"
-        pre = None
-        num_start = core_start
-    elif m.group("pc") is not None:
-        value = to_number(m.group("pc"))
-        unit = "%"
+
+def _rank(text: str, m: re.Match[str], v: _Vocab, core_start: int, after: str, floor: int) -> _Figure | None:
+    """第二 / 首位 / 前三 in a ranking (全市第二, 位居中心城区首位), else None."""
+    clause_start = _back(text, core_start, CLAUSE_STOP, RANK_CONTEXT + 6, floor)
+    if not v.rank_context.search(text[clause_start:core_start][-RANK_CONTEXT:]):
+        return None
+    qualifier = "exact"
+    if m.group("first"):
+        value: float | None = 1.0
     else:
-        n1, m1, n2, m2 = m.group("n1"), m.group("m1"), m.group("n2"), m.group("m2") or ""
-        raw_unit = m.group("unit") or m.group("u1") or ""
-        cls = v.unit_class.get(raw_unit, "")
-        post = m.group("post")
-        yu = m.group("yu") or m.group("yu0")
-        cn = _is_cn(n1)
-        # 千亿 and 七万 carry their magnitude inside the Chinese numeral.
-        has_mag = bool(m1) or (cn and any(c in "百千万亿" for c in n1))
-        # Dates: 2023年, 2024-4-9, 1月, 11日, 15:03.
-        if n2 is not None and m.group("dash") in "-－" and re.fullmatch(r"(19|20)\d\d", n1):
+        if v.rank_not_after.match(after):
+            return None  # 第一批, 前三季度: an ordinal or a period, not a ranking
+        if m.group("fn") is not None:
+            value, qualifier = to_number(m.group("fn")), "below"
+        else:
+            value = to_number(m.group("rn"))
+    if value is None:
+        return None
+    return _Figure(core_start, value, "rank", "rank", qualifier)
+
+
+def _amount(text: str, m: re.Match[str], v: _Vocab, before: str, after: str, pre: str | None) -> _Figure | None:
+    """A number with its magnitude, unit, range and qualifier words, or None if it is not a quantity."""
+    n1, m1, n2, m2 = m.group("n1"), m.group("m1"), m.group("n2"), m.group("m2") or ""
+    raw_unit = m.group("unit") or m.group("u1") or ""
+    cls = v.unit_class.get(raw_unit, "")
+    post = m.group("post")
+    yu = m.group("yu") or m.group("yu0")
+    cn = _is_cn(n1)
+    # 千亿 and 七万 carry their magnitude inside the Chinese numeral.
+    has_mag = bool(m1) or (cn and any(c in "百千万亿" for c in n1))
+    has_q = bool(pre or yu or post or "多" in raw_unit)
+    # Dates: 2023年, 2024-4-9, 1月, 11日, 15:03.
+    if n2 is not None and m.group("dash") in "-－" and re.fullmatch(r"(19|20)\d\d", n1):
+        return None
+    if raw_unit == "年" and not yu:
+        val = to_number(n1)
+        if val is not None and YEAR_MIN <= val <= YEAR_MAX or (cn and len(n1) == 4):
             return None
-        if raw_unit == "年" and not yu:
-            val = to_number(n1)
-            if val is not None and YEAR_MIN <= val <= YEAR_MAX or (cn and len(n1) == 4):
-                return None
-        if not raw_unit and not m1 and re.match(r"[年月日号时:：点]", after):
+    if not raw_unit:
+        if not m1 and re.match(r"[年月日号时:：点]", after):
             return None
-        if not raw_unit and v.name_after.match(after):
-            return None
-        if not raw_unit and not (has_mag and (pre or yu or post)) and not (m1 and not cn):
+        if v.name_after.match(after):
+            return None  # 地铁7号线, 5G, 二期, 第22届
+        if not (has_mag and has_q) and not (m1 and not cn):
             return None  # a bare number: ordinal, code, year without 年, list item
-        if raw_unit and re.match(r"[A-Za-z]", after[:1]) or (raw_unit.isascii() and re.match(r"[0-9]", after[:1])):
-            return None  # part of a code or model name
-        if raw_unit and v.name_after.match(text, m.start("unit") if m.group("unit") else m.end()):
-            return None  # 75周年, 三个着力
-        if cn:
-            if len(n1) == 1 and n1 in "十百千万亿" and not (pre or yu or post or cls == "measure"):
-                return None
-            has_q = bool(pre or yu or post or "多" in raw_unit)
-            if cls == "classifier":
-                # 三个着力 and 十项行动 are names; 百余项, 建成两座 and 一百零五人 are counts.
-                composed = len(n1) >= 2 and any(c in "十百千万亿" for c in n1)
-                verb = n1 != "一" and v.cn_verb_before.search(before) is not None
-                if not (has_q or composed or verb):
-                    return None
-            elif cls == "duration":
-                if not (v.duration_before.search(before) or has_q):
-                    return None
-            elif cls in ("percent", "change"):
-                pass
-            elif cls == "measure":
-                pass
-            elif not has_q:
-                return None
-        if cls == "duration":
-            if v.frame_after.match(after) or v.frame_before.search(before):
-                return None
-            if not cn and raw_unit == "年" and not v.duration_before.search(before):
-                return None
-
-        if not raw_unit and v.name_after.match(after):
+    elif re.match(r"[A-Za-z]", after[:1]) or (raw_unit.isascii() and re.match(r"[0-9]", after[:1])):
+        return None  # part of a code or model name
+    elif v.name_after.match(text, m.start("unit") if m.group("unit") else m.end()):
+        return None  # 75周年, 三个着力
+    if cn and not _chinese_numeral_counts(n1, raw_unit, cls, has_q, before, v):
+        return None
+    if cls == "duration":
+        if v.frame_after.match(after) or v.frame_before.search(before):
+            return None  # 一年来, 过去五年, 8年来: a time frame
+        if not cn and raw_unit == "年" and not v.duration_before.search(before):
             return None
-        if raw_unit in ("度", "米", "升", "倍", "P", "站", "园", "村", "校", "层", "间", "对", "组", "块", "根", "门", "本"):
-            # Short ambiguous units count only on an Arabic number.
-            if cn:
-                return None
-        if n2 is not None and not m2 and m1:
-            pass
-        value = _value(n1, m1 if m1 or not m2 else m2)
-        if n2 is not None:
-            value_max = _value(n2, m2 or m1)
-            if value_max is None or value is None or value_max <= value:
-                # 2至3 where the second is smaller is not a range we understand.
-                value_max = None
-        if value is None:
-            return None
-        unit = v.unit_base.get(raw_unit, raw_unit)
-        if yu or post in ("多", "余") or "多" in raw_unit:
-            qualifier = "above"
-        if post and post not in ("多", "余"):
-            qualifier = v.qual_after[post]
-        if cls == "change":
-            kind = "change"
-        elif cls == "percent":
-            kind = "share"
+    value = _value(n1, m1 if m1 or not m2 else m2)
+    if value is None:
+        return None
+    value_max = None
+    if n2 is not None:
+        value_max = _value(n2, m2 or m1)
+        if value_max is not None and value_max <= value:
+            value_max = None  # 2至3 where the second is smaller is not a range we understand
+    qualifier = "above" if yu or "多" in raw_unit else "exact"
+    if post:
+        qualifier = v.qual_after[post]
+    if pre and qualifier == "exact":
+        qualifier = v.qual_before[pre]
+    elif qualifier == "exact":
         # 控制在3.8%以内: a qualifier written before the number but outside the span.
-        if qualifier == "exact" and not pre:
-            for word, q in v.qual_before_longest:
-                if before.endswith(word):
-                    qualifier = q
-                    break
-    if pre:
-        qualifier = v.qual_before.get(pre, qualifier) if qualifier == "exact" else qualifier
+        qualifier = next((q for word, q in v.qual_before_longest if before.endswith(word)), "exact")
+    kind = {"change": "change", "percent": "share"}.get(cls, "level")
+    return _Figure(m.start(), value, v.unit_base.get(raw_unit, raw_unit), kind, qualifier, value_max)
 
-    clause_start = _back(text, num_start, CLAUSE_STOP, CLAUSE_MAX, floor)
-    clause = text[clause_start:num_start]
-    direction: int | None = None
-    if kind in ("share",) or unit == "%":
+
+def _chinese_numeral_counts(n1: str, raw_unit: str, cls: str, has_q: bool, before: str, v: _Vocab) -> bool:
+    """Whether a Chinese numeral states a quantity (七万元, 百余项, 建成两座) or is part of a name."""
+    if len(n1) == 1 and n1 in "十百千万亿" and not (has_q or cls == "measure"):
+        return False
+    if raw_unit in v.arabic_only_units:
+        return False
+    if cls == "classifier":
+        # 三个着力 and 十项行动 are names; 百余项, 建成两座 and 一百零五人 are counts.
+        composed = len(n1) >= 2 and any(c in "十百千万亿" for c in n1)
+        verb = n1 != "一" and v.cn_verb_before.search(before) is not None
+        return has_q or composed or verb
+    if cls == "duration":
+        return has_q or v.duration_before.search(before) is not None
+    return cls in ("percent", "change", "measure") or has_q
+
+
+def _kind_and_direction(kind: str, unit: str, clause: str, v: _Vocab) -> tuple[str, int | None]:
+    """Growth or share for a percentage, change for 同比增加30天; direction −1 for 下降."""
+    if kind == "share" or unit == "%":
         g = list(v.growth.finditer(clause))
         sh = list(v.share.finditer(clause))
         g_end = g[-1].end() if g else -1
@@ -422,38 +397,64 @@ def _interpret(
         # 提高到68.5%, 降至3%: the new level, not a rate of change.
         reached = g_end >= 0 and clause[g_end : g_end + 1] in ("到", "至")
         kind = "growth" if g_end > s_end and not reached else "share"
-    elif kind == "level" and unit not in ("rank",) and v.change_before.search(clause):
+    elif kind == "level" and v.change_before.search(clause):
         kind = "change"
-    if kind in ("growth", "change"):
-        g = list(v.growth.finditer(clause))
-        direction = -1 if g and v.decline.search(g[-1].group()) else 1
+    if kind not in ("growth", "change"):
+        return kind, None
+    g = list(v.growth.finditer(clause))
+    return kind, -1 if g and v.decline.search(g[-1].group()) else 1
 
-    sent_start = _back(text, num_start, SENTENCE_STOP, SENTENCE_MAX, floor)
-    sentence_before = text[sent_start:num_start]
+
+def _interpret(
+    text: str, m: re.Match[str], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int
+) -> tuple[Mention, str] | None:
+    """One regex candidate as a mention (and the clause before it), or None if it is not a quantity."""
+    core_start = m.end("pre") if m.group("pre") else m.start()
+    line_start = text.rfind("\n", 0, core_start) + 1
+    before = text[max(line_start, core_start - 12) : core_start]
+    after = text[m.end() : m.end() + 12]  # matched with .match(): patterns anchor at its start
+    if _in_quotes(text, core_start, line_start) or v.name_before.search(before):
+        return None
+    if m.group("rank") or m.group("first"):
+        fig = _rank(text, m, v, core_start, after, floor)
+    elif m.group("pc") is not None:
+        pc = to_number(m.group("pc"))
+        fig = _Figure(m.start(), pc, "%", "share", v.qual_before.get(m.group("pre") or "", "exact")) \
+            if pc is not None else None
+    else:
+        fig = _amount(text, m, v, before, after, m.group("pre"))
+    if fig is None:
+        return None
+    num_start, span_end = fig.start, m.end()
+
+    clause_start = _back(text, num_start, CLAUSE_STOP, CLAUSE_MAX, floor)
+    clause = text[clause_start:num_start]
+    kind, direction = _kind_and_direction(fig.kind, fig.unit, clause, v) if fig.kind != "rank" else ("rank", None)
+
+    sentence_before = text[_back(text, num_start, SENTENCE_STOP, SENTENCE_MAX, floor) : num_start]
     rest = text[span_end : span_end + 12]
     sec_i = section_at(sections, num_start)
     role = sections[sec_i].role if sec_i is not None else None
     scope = (
-        (qualifier in ("above", "at_least") and v.scope_after.match(rest) is not None)
-        or (unit in ("个", "类") and v.scope_noun.match(rest) is not None)
+        (fig.qualifier in ("above", "at_least") and v.scope_after.match(rest) is not None)
+        or (fig.unit in ("个", "类") and v.scope_noun.match(rest) is not None)
         or v.scope_before.search(clause[-4:]) is not None
         or (role in ("plan", "targets") and v.scope_clause.search(clause) is not None)
     )
     stance = _stance(role, sentence_before, meta, scope)
     year = _year(text, sentence_before, clause, sections, sec_i, meta, stance)
-
-    phrase = metric_phrase(text, num_start, span_end, clause_start, unit, kind, floor, ceil)
+    phrase = metric_phrase(text, num_start, span_end, clause_start, fig.unit, kind, floor, ceil)
     mention = Mention(
         doc=doc,
         start=num_start,
         end=span_end,
         text=text[num_start:span_end],
-        value=value,
-        value_max=value_max,
-        unit=unit,
+        value=fig.value,
+        value_max=fig.value_max,
+        unit=fig.unit,
         kind=kind,  # type: ignore[arg-type]
         direction=direction,
-        qualifier=qualifier,  # type: ignore[arg-type]
+        qualifier=fig.qualifier,  # type: ignore[arg-type]
         stance=stance,  # type: ignore[arg-type]
         metric=phrase or None,
         year=year,
