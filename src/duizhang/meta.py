@@ -59,11 +59,11 @@ def _session(text: str) -> str | None:
 
 
 def _region(header: str, title: str, whole: str, fallback_name: str) -> regions.Region | None:
-    context = regions.context_weights(whole[:CONTEXT_SPAN])
     if SESSION_RE.search(header) and "全国人民代表大会" in re.sub(r"\s", "", header):
         return regions.get(regions.NATIONAL)
     if "国务院" in header[:300]:
         return regions.get(regions.NATIONAL)
+    context = regions.context_weights(whole[:CONTEXT_SPAN])
     chains: list[list[str]] = []
     m = WHERE_RE.search(header)
     if m:
