@@ -35,3 +35,17 @@ def gold_docs() -> dict[str, dict]:
 
 def seed_text(name: str) -> str:
     return (SEEDS / name).read_bytes().decode("utf-8")
+
+
+DEV = SHARED / "corpus" / "dev"
+DEV_GOLD = GOLD / "dev"
+
+needs_dev = pytest.mark.skipif(not DEV.is_dir(), reason="../shared/corpus/dev is not beside the checkout")
+
+
+def dev_gold_docs() -> dict[str, dict]:
+    path = DEV_GOLD / "docs.jsonl"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return {d["doc"]: d for d in map(json.loads, f)}

@@ -10,27 +10,52 @@ import re
 
 from . import regions
 from .model import Cleaned, Meta
-from .numerals import cn_to_int
+from .numerals import cn_to_int, to_number
+from .patterns import LEAD, PAD, WS
 
-_WS = r"[\s\u3000\u2002\u2003\u00a0]*"
+_WS = WS
 _CN = "〇零一二三四五六七八九十"
 
 SESSION_RE = re.compile(
-    rf"第{_WS}([{_CN}]+){_WS}届{_WS}(?:全国{_WS})?人民代表大会{_WS}第{_WS}([{_CN}]+){_WS}次{_WS}会议"
+    rf"第?{_WS}([{_CN}]+){_WS}届{_WS}(?:全国{_WS})?人民代表大会{_WS}第{_WS}([{_CN}]+){_WS}次{_WS}会议"
 )
 _YEAR_CN = "〇零一二三四五六七八九"
-DELIVERED_RE = re.compile(
-    rf"(\d{{4}}|[{_YEAR_CN}]{{4}}){_WS}年{_WS}(\d{{1,2}}|[{_CN}]{{1,3}}){_WS}月{_WS}(\d{{1,2}}|[{_CN}]{{1,3}}){_WS}日{_WS}在"
+_DATE = (
+    rf"(\d{{4}}|[{_YEAR_CN}]{{4}}|[０-９]{{4}}){_WS}年{_WS}(\d{{1,2}}|[０-９]{{1,2}}|[{_CN}]{{1,3}}){_WS}月"
+    rf"{_WS}(\d{{1,2}}|[０-９]{{1,2}}|[{_CN}]{{1,3}}){_WS}日"
 )
+#: The delivery line: 2025年1月15日在…, with the speaker between date and 在
+#: (2025年1月16日省长 李乐成在…), or the date alone in brackets (（二〇〇三年一月十日）).
+DELIVERED_RE = re.compile(rf"{_DATE}(?:[^\n，。,；;（(]{{0,24}}?在|[）)])")
 ISO_DATE_RE = re.compile(r"(?:时间|日期)[:：]\s*(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})")
+_TITLES = r"代理?(?:省|市|区|县|州|旗)长|(?:省|市|区|县|州|旗|盟)长|国务院总理|总理|主席|盟长"
+#: A name: two to four characters, a minority name with a middle dot (艾尔肯·吐尼亚孜),
+#: sometimes letter-spaced (韦 韬).
+_NAME = r"[\u4e00-\u9fff](?:[ \u3000\u00a0]?[\u4e00-\u9fff·•]){1,11}?"
+#: The speaker: a title and a name, the name ending the line or followed by 作 (作政府工作报告),
+#: 在 (在…会议上) or 同志; or a name and a title before 在 (张三市长在…).
 SPEAKER_RE = re.compile(
-    r"(?m)(?:人民政府|政府)?(?P<title>代理?(?:省|市|区|县|州|旗)长|(?:省|市|区|县|州|旗|盟)长|国务院总理|总理|主席|盟长)"
-    r"[ \t\u3000\u2002]*(?P<name>[\u4e00-\u9fff](?:[ \t\u3000\u2002]?[\u4e00-\u9fff]){1,3})[ \t\u3000\u2002]*$"
+    rf"(?:人民政府|政府)?(?P<title>{_TITLES}){PAD}*(?P<name>{_NAME})"
+    rf"(?={PAD}*(?:\n|$)|作|在|同志|[（(])"
+    rf"|(?:(?<=日)|(?<=^)|(?<=\n)|(?<=[ \u3000\u00a0]))(?P<name2>{_NAME}){PAD}?(?P<title2>(?:代理?)?(?:省|市|区|县|州|旗)长|主席)在"
 )
-WHERE_RE = re.compile(rf"在{_WS}(?P<w>[^\n第]{{2,30}}?){_WS}第{_WS}[{_CN}]+{_WS}届")
+WHERE_RE = re.compile(rf"在{_WS}(?P<w>[^\n第]{{2,30}}?){_WS}第?{_WS}[{_CN}]+{_WS}届")
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
-FIVE_YEAR_REVIEW_RE = re.compile(r"过去五年|五年来")
-FIVE_YEAR_PLAN_RE = re.compile(r"今后五年|未来五年")
+
+#: Lines that open the review of a five-year period: 过去五年，…, 这五年，…, 五年来，…, a
+#: heading or paragraph naming a five-year plan period (一、“十四五”时期工作回顾,
+#: “十四五”时期是…的五年). 近五年来的最高水平 inside a sentence does not count.
+_NUMBERING = rf"(?:[一二三四五六七八九十]{{1,3}}[、．.]|[(（][一二三四五六七八九十]{{1,3}}[)）])?{PAD}*"
+FIVE_YEAR_OPENER_RE = re.compile(
+    rf"{LEAD}{_NUMBERING}(?:(?P<five>过去五年|五年来|这五年|今后五年|未来五年)"
+    rf"|(?:[0-9]{{4}}年(?:工作)?(?:和|及|与)?)?[“\"]?(?P<plan>十[一二三四五六七八九]?五)[”\"]?)"
+)
+PLAN_NAME_RE = re.compile(r"十[一二三四五六七八九]?五(?![年个])")
+#: Characters of an opening line read for the periods it names.
+HEADING_MAX = 40
+
+#: The preamble of an outgoing government: 报告本届政府过去五年的工作.
+FIVE_YEAR_REPORT_RE = re.compile(r"报告[^。\n]{0,8}过去五年的?工作")
 
 #: Reports delivered from this month on are about the next year (a December session).
 LATE_MONTH = 11
@@ -38,8 +63,13 @@ LATE_MONTH = 11
 #: Characters scanned for province and city names that settle an ambiguous district.
 CONTEXT_SPAN = 30000
 
-#: How many characters after the body start count as the report's header.
+#: How many characters after the body start count as the report's header when no
+#: salutation (各位代表) ends it sooner; the header never runs past the salutation
+#: by more than SALUTATION_SLACK characters.
 HEADER_SPAN = 600
+HEADER_MAX = 3000
+SALUTATION_SLACK = 40
+_SALUTATION = re.compile(r"各位代表|代表们|同志们")
 
 
 def _doctype(title: str) -> str:
@@ -58,10 +88,20 @@ def _session(text: str) -> str | None:
     return f"第{m.group(1)}届{'全国' if national else ''}人民代表大会第{m.group(2)}次会议"
 
 
+def _national(header: str, title: str) -> bool:
+    """The State Council's report: delivered to the 全国人民代表大会, or titled or signed 国务院.
+
+    A provincial report also names the State Council (党中央、国务院决策部署), so the word
+    alone in its opening says nothing.
+    """
+    flat = re.sub(WS, "", header)
+    if SESSION_RE.search(header) and "全国人民代表大会" in flat:
+        return True
+    return "国务院" in title or "国务院总理" in flat or "我代表国务院" in flat
+
+
 def _region(header: str, title: str, whole: str, fallback_name: str) -> regions.Region | None:
-    if SESSION_RE.search(header) and "全国人民代表大会" in re.sub(r"\s", "", header):
-        return regions.get(regions.NATIONAL)
-    if "国务院" in header[:300]:
+    if _national(header, title):
         return regions.get(regions.NATIONAL)
     context = regions.context_weights(whole[:CONTEXT_SPAN])
     chains: list[list[str]] = []
@@ -87,7 +127,8 @@ def text_to_meta(text: str, cleaned: Cleaned, doc_name: str = "") -> Meta:
     ('天津市南开区', '120104', 'plan', [2023], '2023-01-17')
     """
     body = text[cleaned.body_start : cleaned.body_end]
-    header = body[:HEADER_SPAN]
+    sal = _SALUTATION.search(body, 0, HEADER_MAX)
+    header = body[: sal.end() + SALUTATION_SLACK] if sal else body[:HEADER_SPAN]
     # 政 府 工 作 报 告: letter-spaced titles are common in PDFs.
     first_line = re.sub(r"(?<=[\u4e00-\u9fff])[ \t\u3000\u2002]+(?=[\u4e00-\u9fff])", "",
                         body.lstrip().split("\n", 1)[0].strip())
@@ -99,7 +140,7 @@ def text_to_meta(text: str, cleaned: Cleaned, doc_name: str = "") -> Meta:
     d = DELIVERED_RE.search(header)
     if d:
         # 二〇二四年一月十五日 as well as 2024年1月15日.
-        y, mo, day = (int(g) if g.isdigit() else cn_to_int(g) for g in d.groups())
+        y, mo, day = (int(to_number(g) or 0) if not any(c in _CN for c in g) else cn_to_int(g) for g in d.groups())
         if y and mo and day and 1 <= mo <= 12 and 1 <= day <= 31:
             meta.delivered_date = f"{y:04d}-{mo:02d}-{day:02d}"
     p = ISO_DATE_RE.search(text[: cleaned.body_start + HEADER_SPAN])
@@ -107,9 +148,12 @@ def text_to_meta(text: str, cleaned: Cleaned, doc_name: str = "") -> Meta:
         meta.published_date = f"{int(p.group(1)):04d}-{int(p.group(2)):02d}-{int(p.group(3)):02d}"
     s = SPEAKER_RE.search(header)
     if s:
-        meta.speaker = re.sub(r"[ \t\u3000\u2002]", "", s.group("name"))
-        title = s.group("title")
+        meta.speaker = re.sub(PAD, "", s.group("name") or s.group("name2"))
+        title = s.group("title") or s.group("title2")
         meta.speaker_title = "总理" if title.endswith("总理") else title
+        # The only 主席 who delivers a work report heads an autonomous region.
+        if title == "主席":
+            meta.speaker_title = "自治区主席"
     region = _region(header, first_line, text, doc_name)
     if region is not None:
         meta.region, meta.region_code, meta.level = region.full_name, region.code, region.level  # type: ignore[assignment]
@@ -141,14 +185,49 @@ def _years(body: str, meta: Meta) -> tuple[list[int], list[int]]:
             effective = int(meta.published_date[:4])
     if effective is None:
         return [], []
-    head = body[:3000]
-    five_review = FIVE_YEAR_REVIEW_RE.search(head) is not None and not re.search(
-        rf"{effective - 1}年(?:工作)?回顾", head
-    )
-    review = list(range(effective - 5, effective)) if five_review else [effective - 1]
-    five_plan = five_review and FIVE_YEAR_PLAN_RE.search(body) is not None
-    plan = list(range(effective, effective + 5)) if five_plan else [effective]
-    return review, plan
+    review_period = _five_year_period(body, effective, "review")
+    plan_period = _five_year_period(body, effective, "plan")
+    return review_period or [effective - 1], plan_period or [effective]
 
 
-__all__ = ["text_to_meta", "cn_to_int"]
+def five_year_plan_years(name: str) -> list[int] | None:
+    """Years of a five-year plan named 十X五 (the N-th plan; the third began in 1966).
+
+    >>> five_year_plan_years("十四五"), five_year_plan_years("十五"), five_year_plan_years("九五")[0]
+    ([2021, 2022, 2023, 2024, 2025], [2001, 2002, 2003, 2004, 2005], 1996)
+    """
+    n = cn_to_int(name[:-1]) if name.endswith("五") else None
+    if n is None or n < 3:
+        return None
+    start = 1966 + 5 * (n - 3)
+    return list(range(start, start + 5))
+
+
+def _five_year_period(body: str, effective: int, part: str) -> list[int] | None:
+    """The five years a report reviews (``part="review"``) or plans, if it covers five.
+
+    A named plan period (十四五) counts for the review when it ends the year before the
+    report's year, for the plan when it starts in that year; 过去五年/五年来/这五年 open
+    a review, 今后五年/未来五年 a plan.
+    """
+    review = list(range(effective - 5, effective))
+    plan = list(range(effective, effective + 5))
+    if part == "review" and FIVE_YEAR_REPORT_RE.search(body[:HEADER_MAX]):
+        return review
+    for m in FIVE_YEAR_OPENER_RE.finditer(body):
+        if m.group("plan"):
+            # 二、“十四五”时期发展成就和“十五五”时期主要目标任务: every period the heading names.
+            for name in PLAN_NAME_RE.findall(body, m.start("plan"), m.start("plan") + HEADING_MAX):
+                years = five_year_plan_years(name)
+                if years and part == "review" and years[-1] == effective - 1:
+                    return years
+                if years and part == "plan" and years[0] == effective:
+                    return years
+        elif m.group("five") in ("过去五年", "五年来", "这五年") and part == "review":
+            return review
+        elif m.group("five") in ("今后五年", "未来五年") and part == "plan":
+            return plan
+    return None
+
+
+__all__ = ["text_to_meta", "cn_to_int", "five_year_plan_years"]

@@ -171,8 +171,10 @@ def resolve(names: Iterable[str], context: dict[str, int] | None = None) -> Regi
     best: str | None = None
     for name in chain:
         codes = [c for c in t.by_name[name] if c.startswith(prefix) or c == NATIONAL]
-        # 天津市 names both the municipality (120000) and its prefecture level (120100): the former.
-        codes = [c for c in codes if not (c[:2] in MUNICIPALITIES and c.endswith("0100") and c[:2] + "0000" in codes)]
+        # 天津市 or 重庆市 names the municipality (500000) and also its prefecture-level
+        # groupings (500100 市辖区, 500200 县) in the code tables: the municipality.
+        codes = [c for c in codes if not (c[:2] in MUNICIPALITIES and c[4:] == "00" and c[2:] != "0000"
+                                          and c[:2] + "0000" in codes)]
         if not codes:
             continue
         if len(codes) > 1 and context:

@@ -13,10 +13,11 @@ import re
 from functools import cache
 
 from .model import Cleaned, Role, Section
+from .patterns import LEAD, TRAIL
 from .vocab import load_toml
 
 _CN = "一二三四五六七八九十"
-_LEAD = r"(?m)^[ \t\u3000\u2002\u2003\u00a0]*"
+_LEAD = LEAD
 
 #: Marker kinds, outermost first; the tree nests by this rank.
 HEADING_RE = re.compile(
@@ -31,7 +32,7 @@ HEADING_RE = re.compile(
 )
 
 #: A standalone heading line: short, no sentence punctuation.
-STANDALONE_RE = re.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？]{4,30}?)[:：]?[ \t\u3000\u2002\u2003]*$")
+STANDALONE_RE = re.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？<>]{4,30}?)[:：]?" + TRAIL)
 
 RANK = {"r1": 1, "r2": 2, "r3": 3, "lead": 3, "r4": 4, "standalone": 0}
 
@@ -40,12 +41,13 @@ MAX_TITLE = 60
 
 
 @cache
-def _problem_paragraph() -> re.Pattern[str]:
-    return re.compile(load_toml("sections.toml")["paragraph"]["problems"])
+def _paragraph_roles() -> list[tuple[Role, re.Pattern[str]]]:
+    """Paragraphs that open a role of their own (the year's targets, the admission of problems)."""
+    return [(role, re.compile(p)) for role, p in load_toml("sections.toml")["paragraph"].items()]  # type: ignore[misc]
 
 
 #: A paragraph: a line of text after optional indentation.
-PARAGRAPH_RE = re.compile(r"(?m)^[ \t\u3000\u2002\u2003\u00a0]*(?P<p>\S[^\n]*)")
+PARAGRAPH_RE = re.compile(_LEAD + r"(?P<p>(?!<U\+00A0>)\S[^\n]*)")
 
 
 @cache
@@ -117,24 +119,26 @@ def text_to_sections(text: str, cleaned: Cleaned) -> list[Section]:
             role = sections[parent].role if parent is not None else "other"
         sections.append(Section(s, end, h_end, len(stack) + 1, title, role, parent))
         stack.append((rank, len(sections) - 1))
-    return _with_problem_paragraphs(text, _close_spans(sections, end), start, end)
+    return _with_role_paragraphs(text, _close_spans(sections, end), start, end)
 
 
-def _with_problem_paragraphs(text: str, sections: list[Section], start: int, end: int) -> list[Section]:
-    """Add a ``problems`` section for each paragraph that admits problems, inside its section."""
-    found = []
-    pat = _problem_paragraph()
+def _with_role_paragraphs(text: str, sections: list[Section], start: int, end: int) -> list[Section]:
+    """Add a section for each paragraph that opens a role (targets, problems), inside its section."""
+    found: list[tuple[int, int, Role]] = []
+    rules = _paragraph_roles()
     for m in PARAGRAPH_RE.finditer(text, start, end):
-        if pat.match(m.group("p")):
-            found.append((m.start("p"), m.end("p")))
+        for role, pat in rules:
+            if pat.match(m.group("p")):
+                found.append((m.start("p"), m.end("p"), role))
+                break
     if not found:
         return sections
     merged: list[tuple[int, int, Section | None]] = [(s.start, 0, s) for s in sections]
-    merged += [(a, 1, None) for a, _ in found]
+    merged += [(a, 1, None) for a, _, _ in found]
     merged.sort(key=lambda x: (x[0], x[1]))
     new_index = {id(s): i for i, (_, _, s) in enumerate(merged) if s is not None}
     old_to_new = {i: new_index[id(s)] for i, s in enumerate(sections)}
-    spans = dict(found)
+    spans = {a: (b, role) for a, b, role in found}
     out: list[Section] = []
     for pos, _, s in merged:
         if s is not None:
@@ -143,8 +147,9 @@ def _with_problem_paragraphs(text: str, sections: list[Section], start: int, end
             continue
         host = section_at(out, pos)
         level = out[host].level + 1 if host is not None else 1
-        title = _title_of(text[pos : spans[pos]])
-        out.append(Section(pos, spans[pos], pos + len(title), level, title, "problems", host))
+        stop, role = spans[pos]
+        title = _title_of(text[pos:stop])
+        out.append(Section(pos, stop, pos + len(title), level, title, role, host))
     return out
 
 
