@@ -12,7 +12,6 @@ import pytest
 import duizhang
 from duizhang.clean import text_to_cleaned
 from duizhang.meta import text_to_meta
-from duizhang.model import Cleaned
 
 from .conftest import DEV, dev_gold_docs, needs_dev
 
