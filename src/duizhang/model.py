@@ -153,6 +153,9 @@ class Report:
     sections: list[Section]
     mentions: list[Mention]
     warnings: list[str] = field(default_factory=list)
+    #: Inside parts covering five years and one year together: which stretches describe
+    #: the five-year period (reason ``five_year``) and which the single year (``year``).
+    periods: list[Span] = field(default_factory=list)
 
     @property
     def body(self) -> str:

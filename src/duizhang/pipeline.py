@@ -17,7 +17,7 @@ from .meta import text_to_meta
 from .model import DuizhangError, NotAReportError, RawDocument, Report
 from .quantities import text_to_mentions
 from .read import bytes_to_raw, iter_paths, path_to_raw
-from .structure import text_to_sections
+from .structure import text_to_periods, text_to_sections
 
 #: Phrases of which a report body shows several; a news story or novel shows few.
 REPORT_MARKERS = re.compile(
@@ -46,7 +46,8 @@ def raw_to_report(raw: RawDocument, check: bool = True) -> Report:
         _check_report(raw.name, body)
     meta = text_to_meta(text, cleaned, raw.name)
     sections = text_to_sections(text, cleaned)
-    mentions = text_to_mentions(text, cleaned, meta, sections, raw.name)
+    periods = text_to_periods(text, sections, meta)
+    mentions = text_to_mentions(text, cleaned, meta, sections, raw.name, periods)
     warnings = []
     if meta.region_code is None:
         warnings.append(f"{raw.name}: region not recognised")
@@ -64,6 +65,7 @@ def raw_to_report(raw: RawDocument, check: bool = True) -> Report:
         sections=sections,
         mentions=mentions,
         warnings=warnings,
+        periods=periods,
     )
 
 

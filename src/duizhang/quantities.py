@@ -10,11 +10,12 @@ qualifier, kind, direction, stance, metric and year. Vocabulary lives in
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
 from .metrics import is_contentless, metric_ids, metric_phrase
-from .model import Cleaned, Mention, Meta, Section
+from .model import Cleaned, Mention, Meta, Section, Span
 from .numerals import to_number
 from .structure import section_at
 from .vocab import load_toml
@@ -207,7 +208,9 @@ def _is_cn(num: str) -> bool:
     return not any(c.isdigit() for c in num)
 
 
-def text_to_mentions(text: str, cleaned: Cleaned, meta: Meta, sections: list[Section], doc: str) -> list[Mention]:
+def text_to_mentions(
+    text: str, cleaned: Cleaned, meta: Meta, sections: list[Section], doc: str, periods: Sequence[Span] = ()
+) -> list[Mention]:
     """All quantity mentions in the report body, in document order.
 
     >>> from duizhang.model import Cleaned, Meta
@@ -226,7 +229,7 @@ def text_to_mentions(text: str, cleaned: Cleaned, meta: Meta, sections: list[Sec
         s0 = m.start()
         if any(a <= s0 < b for a, b in skip):
             continue
-        found = _interpret(text, m, v, meta, sections, doc, start, end)
+        found = _interpret(text, m, v, meta, sections, doc, start, end, periods)
         if found is not None:
             out.append(found)
     contexts = {id(mention): ctx for mention, ctx in out}
@@ -406,7 +409,8 @@ def _kind_and_direction(kind: str, unit: str, clause: str, v: _Vocab) -> tuple[s
 
 
 def _interpret(
-    text: str, m: re.Match[str], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int
+    text: str, m: re.Match[str], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int,
+    periods: Sequence[Span] = (),
 ) -> tuple[Mention, str] | None:
     """One regex candidate as a mention (and the clause before it), or None if it is not a quantity."""
     core_start = m.end("pre") if m.group("pre") else m.start()
@@ -442,7 +446,8 @@ def _interpret(
         or (role in ("plan", "targets") and v.scope_clause.search(clause) is not None)
     )
     stance = _stance(role, sentence_before, meta, scope)
-    year = _year(text, sentence_before, clause, sections, sec_i, meta, stance)
+    period = next((p.reason for p in periods if p.start <= num_start < p.end), None)
+    year = _year(text, sentence_before, clause, sections, sec_i, meta, stance, period, kind, rest)
     phrase = metric_phrase(text, num_start, span_end, clause_start, fig.unit, kind, floor, ceil)
     mention = Mention(
         doc=doc,
@@ -485,7 +490,23 @@ _NUMBER = re.compile(r"[0-9]")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.
 _STATE_BEFORE = re.compile(r"(达到|达|增加到|提高到|增至|升至|突破|超过|总数达|总量达)$")
-_PERIOD_SUM = re.compile(r"(五年|累计|共计|年均|合计)")
+_PERIOD_SUM = re.compile(r"(五年|累计|共计|年均|合计|连续[0-9一二三四五六七八九十]+年)")
+#: A value held over several years (连续4年超过90万人, 每年新增, 稳定在) describes no single year.
+_HELD = re.compile(r"连续[0-9一二三四五六七八九十]+年|每年|稳定在|保持在|稳居|始终")
+#: A target over a window of years (用3—5年时间, 三年内): no single year.
+_WINDOW = re.compile(r"用[0-9一二三四五六七八九十—\-－~～到至]+年(时间)?|[0-9一二三四五]+年内|今后[0-9一二三四五]+年")
+#: Actions counted over a period (建成437个, 改造395台): in a five-year review they sum
+#: the period; a stock or level without one (总装机3.1亿千瓦, 突破4万元) is the final year's.
+_ACTION = re.compile(
+    r"建成|新建|建设|完成|实施|引进|打造|改造|开工|竣工|培育|创建|获批|签约|举办|开展|增设|新增|落户|布局|"
+    r"当选|入选|获评|晋级|修复|治理|整治|减负|结对|帮扶|援建|制定|出台|解决|淘汰|关闭|退出|腾退|压减"
+)
+
+#: A stock named as such (电力总装机规模3.1亿千瓦): the level at the end of the period.
+_STOCK = re.compile(r"规模|装机|总长|保有量|存量")
+
+#: A multi-year average rate (年均增长, 平均每年增长); 年均浓度 is one year's mean level.
+_AVERAGE = re.compile(r"年均(?!浓度|值)|平均每年")
 
 
 def _explicit_year(sentence_before: str) -> int | None:
@@ -508,16 +529,33 @@ def _explicit_year(sentence_before: str) -> int | None:
 
 
 def _year(
-    text: str, sentence_before: str, clause: str, sections: list[Section], sec_i: int | None, meta: Meta, stance: str
+    text: str, sentence_before: str, clause: str, sections: list[Section], sec_i: int | None, meta: Meta, stance: str,
+    period: str | None = None, kind: str = "level", after: str = "",
 ) -> int | None:
-    if stance == "other" or "年均" in clause:
+    if stance == "other" or _AVERAGE.search(clause):
         return None
-    years = meta.review_years if stance in ("actual", "estimate") else meta.plan_years
-    if len(years) > 1 and _PERIOD_SUM.search(clause):
+    actual = stance in ("actual", "estimate")
+    if actual and _HELD.search(clause):
+        return None
+    if not actual and _WINDOW.search(sentence_before):
+        return None
+    years = meta.review_years if actual else meta.plan_years
+    if (len(years) > 1 or period) and _PERIOD_SUM.search(clause):
         return None
     y = _explicit_year(sentence_before)
     if y is not None and (not years or min(years) - 1 <= y <= max(years) + 1):
         return y
+    if period is not None and len(years) > 1:
+        # A part that covers five years and one year together: the run decides.
+        if period == "year":
+            return max(years) if actual else min(years)
+        if not actual or kind in ("growth", "change"):
+            return None
+        if _ACTION.search(clause) or _ACTION.match(after):
+            return None
+        if _STATE_BEFORE.search(clause) or kind in ("rank", "share") or _STOCK.search(clause):
+            return max(years)
+        return None
     i = sec_i
     while i is not None:
         sy = _SECTION_YEAR.search(sections[i].title)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .model import Cleaned, Role, Section
+from .model import Cleaned, Meta, Role, Section, Span
 from .patterns import LEAD, TRAIL
 from .vocab import load_toml
 
@@ -175,3 +175,66 @@ def section_at(sections: list[Section], pos: int) -> int | None:
         elif s.start > pos:
             break
     return best
+
+
+#: A list marker before a paragraph's words: （一）, 一是, 1., ——.
+_MARKER = re.compile(rf"^(?:[(（][{_CN}0-9]{{1,3}}[)）]|[{_CN}]{{1,3}}[是、．.]|[0-9]{{1,2}}[.．、]|——|各位代表[！!，,]?)*")
+
+
+@cache
+def _period_rules(anchored: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The opener patterns; unanchored to find a cue anywhere in a heading."""
+    data = load_toml("sections.toml")["period"]
+    pats = [data["five_year"], data["one_year"]]
+    if not anchored:
+        pats = [p.removeprefix("^") for p in pats]
+    return re.compile(pats[0]), re.compile(pats[1])
+
+
+def _period_cue(words: str, single: int, search: bool) -> str | None:
+    """``five_year`` or ``year`` if ``words`` open (or, for a heading, contain) a period cue."""
+    five, one = _period_rules(not search)
+    if search:
+        f, o = five.search(words), one.search(words)
+    else:
+        words = _MARKER.sub("", words)
+        f, o = five.match(words), one.match(words)
+    if o is not None and o.groupdict().get("y") and int(o.group("y")) != single:
+        o = None
+    if f is not None and (o is None or f.start() <= o.start()):
+        return "five_year"
+    return "year" if o is not None else None
+
+
+def text_to_periods(text: str, sections: list[Section], meta: Meta) -> list[Span]:
+    r"""Within the parts of a report that cover five years, which stretches describe one year.
+
+    A 2026 report reviews 2021-2025 and 2025 in one part (一、“十四五”时期和2025年工作回顾:
+    “十四五”时期是…的五年 … 刚刚过去的2025年，…) and plans 2026-2030 beside 2026. Each
+    top-level part of such a report is cut into runs marked ``five_year`` or ``year``.
+
+    >>> from duizhang.model import Cleaned, Meta
+    >>> t = "一、“十四五”时期和2025年工作回顾\n这五年，建成10个。\n刚刚过去的2025年，增长5%。\n"
+    >>> secs = text_to_sections(t, Cleaned(0, len(t)))
+    >>> [(p.reason, t[p.start:p.end][:5]) for p in text_to_periods(t, secs, Meta(review_years=[2021, 2022, 2023, 2024, 2025]))]
+    [('five_year', '一、“十四'), ('year', '刚刚过去的')]
+    """
+    out: list[Span] = []
+    for side, years in (("review", meta.review_years), ("plan", meta.plan_years)):
+        if len(years) < 2:
+            continue
+        single = max(years) if side == "review" else min(years)
+        roles = ("review",) if side == "review" else ("plan", "targets")
+        for sec in sections:
+            if sec.parent is not None or sec.role not in roles:
+                continue
+            mode = _period_cue(sec.title, single, search=True) or "five_year"
+            run_start = sec.start
+            for m in PARAGRAPH_RE.finditer(text, sec.heading_end, sec.end):
+                cue = _period_cue(m.group("p")[:40], single, search=False)
+                if cue is not None and cue != mode:
+                    if m.start("p") > run_start:
+                        out.append(Span(run_start, m.start("p"), mode))
+                    mode, run_start = cue, m.start("p")
+            out.append(Span(run_start, sec.end, mode))
+    return sorted(out, key=lambda p: p.start)
