@@ -11,7 +11,7 @@ import json
 import pytest
 
 from .conftest import needs_shared
-from .eval_gate import BASELINE, measure
+from .eval_gate import BASELINE, DIGEST_KEY, EPSILON, gold_digest, measure
 
 #: The naive baseline (every Arabic number plus the next character) gets F1 0.79.
 NAIVE_F1 = 0.79
@@ -22,11 +22,24 @@ def scores() -> dict[str, float]:
     return measure()
 
 
-@needs_shared
-def test_scores_hold_the_floors(scores: dict[str, float]) -> None:
+def _floors() -> dict[str, float]:
     floors = json.loads(BASELINE.read_text())
-    below = {k: (round(scores.get(k, 0.0), 4), f) for k, f in floors.items() if scores.get(k, 0.0) < f}
-    assert not below, f"below the pinned floors (score, floor): {below}"
+    floors.pop(DIGEST_KEY, None)
+    return floors
+
+
+@needs_shared
+def test_floors_were_measured_on_this_gold() -> None:
+    pinned = json.loads(BASELINE.read_text()).get(DIGEST_KEY)
+    assert pinned == gold_digest(), "the gold files changed since the floors were pinned: re-measure with --update"
+
+
+@needs_shared
+@pytest.mark.parametrize("gold_set", ["seeds", "dev"])
+def test_scores_hold_the_floors(scores: dict[str, float], gold_set: str) -> None:
+    floors = {k: f for k, f in _floors().items() if k.startswith("dev.") == (gold_set == "dev")}
+    below = {k: (round(scores.get(k, 0.0), 4), f) for k, f in floors.items() if scores.get(k, 0.0) < f - EPSILON}
+    assert not below, f"{gold_set} gold: below the pinned floors (score, floor): {below}"
 
 
 @needs_shared
@@ -36,5 +49,5 @@ def test_beats_the_naive_baseline(scores: dict[str, float]) -> None:
 
 @needs_shared
 def test_every_metric_is_pinned(scores: dict[str, float]) -> None:
-    floors = json.loads(BASELINE.read_text())
+    floors = _floors()
     assert set(scores) <= set(floors), "a new score is measured but has no floor; run eval_gate.py --update"
