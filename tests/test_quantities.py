@@ -240,3 +240,14 @@ def test_respectively_gives_each_figure_its_metric() -> None:
         ("47.9万平方米", "new_construction_area"),
         ("92.3万平方米", "completed_construction_area"),
     ]
+
+
+# Caught bug (dev corpus, fujian_2026): the second figure of 2025年全省地区生产总值60199.45亿元、增长5%
+# lost the sentence's year because another figure stood between; a starting value
+# (由2013年底的288平方米增加到) still keeps its own year only.
+def test_one_year_covers_every_figure_of_its_sentence() -> None:
+    from duizhang.quantities import _explicit_year
+
+    assert _explicit_year("初步统计，2025年全省地区生产总值60199.45亿元、增长") == 2025
+    assert _explicit_year("社区用房平均面积由2013年底的") == 2013
+    assert _explicit_year("社区用房平均面积由2013年底的288平方米增加到") is None

@@ -521,9 +521,8 @@ def _explicit_year(sentence_before: str) -> int | None:
     if not found:
         return None
     last = found[-1]
-    rest = sentence_before[last.end() :]
-    stop = min((rest.find(c) for c in CLAUSE_STOP if c in rest), default=len(rest))
-    if _NUMBER.search(rest[:stop]) and stop < len(rest) or (stop == len(rest) and _NUMBER.search(rest)):
+    # 由2013年底的288平方米增加到: the year of the starting value, not of this figure.
+    if re.match(r"(底|末)?的?[0-9]", sentence_before[last.end() :]):
         return None
     return int(last.group(1))
 
