@@ -94,7 +94,6 @@ def test_review_and_plan_years(text: str, review: list[int], plan: list[int]) ->
     assert (m.review_years, m.plan_years) == (review, plan)
 
 
-CHROME = "。" * 0
 BODY_CASES = [
     # Portal chrome of the gov.cn pages: font switch, editor line, pager, spacer lines.
     ("portal_chrome",

@@ -486,7 +486,6 @@ def _stance(role: str | None, sentence_before: str, meta: Meta, scope: bool) -> 
 
 _YEAR_IN = re.compile(r"(?<![0-9比较与同])((?:19|20)[0-9]{2})年(?!来|以来|以前|前|之前|底前)")
 _SECTION_YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
-_NUMBER = re.compile(r"[0-9]")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.
 _STATE_BEFORE = re.compile(r"(达到|达|增加到|提高到|增至|升至|突破|超过|总数达|总量达)$")
