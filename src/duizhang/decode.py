@@ -203,18 +203,14 @@ def _with_title(main: str, html: str) -> str:
 
 
 def pdf_to_text(data: bytes, name: str) -> str:
-    """The text layer of a PDF, page by page; scanned PDFs are refused clearly."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """The text layer of a PDF as paragraphs; scanned PDFs are refused clearly."""
+    from .pdftext import join_lines, pdf_lines
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            reader.decrypt("")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as e:
-        raise ReadError(f"{name}: not a readable PDF ({e})") from e
-    text = "\n".join(pages)
+        pages = pdf_lines(data)
+    except Exception as e:  # pdfminer raises many types on broken or hostile files
+        raise ReadError(f"{name}: not a readable PDF ({type(e).__name__}: {e})") from e
+    text = join_lines(pages)
     if not text.strip():
         raise ReadError(f"{name}: the PDF has no text layer (a scan?); OCR is not supported")
     return text
