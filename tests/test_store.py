@@ -32,3 +32,19 @@ def test_version_1_file_is_migrated_with_its_documents(tmp_path: Path) -> None:
     assert (row["name"], bytes(row["raw"]), row["text"]) == ("a.txt", "报告".encode(), "报告")
     assert "raw" not in [r[1] for r in s.query("PRAGMA table_info(documents)")]
     s.close()
+
+
+def test_version_2_file_gains_the_fingerprint_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    c = sqlite3.connect(path)
+    for migration in MIGRATIONS[:2]:
+        for stmt in _statements(migration):
+            c.execute(stmt)
+    c.execute("PRAGMA user_version = 2")
+    c.commit()
+    c.close()
+    s = Store(path)
+    assert s.version == len(MIGRATIONS)
+    assert "fingerprint" in [r[1] for r in s.query("PRAGMA table_info(documents)")]
+    assert s.same_report("0" * 32) is None
+    s.close()

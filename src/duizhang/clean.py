@@ -205,3 +205,35 @@ def _split_copies(
     keep = next(i for i, (s, e) in enumerate(copies) if e - s >= COMPLETE_COPY_SHARE * longest)
     dups = [Span(s, e, f"copy {i + 1} of {len(copies)} of the report") for i, (s, e) in enumerate(copies) if i != keep]
     return copies[keep][0], copies[keep][1], dups
+
+
+_FINGERPRINT_KEEP = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]+")
+
+
+def fingerprint(text: str, cleaned: Cleaned) -> str:
+    """The report's identity whatever its file: a hash of the body's letters and digits.
+
+    The same report as GB18030 text, a UTF-8 web page, a .docx or a PDF made
+    from it differs in encoding, line breaks, spacing, punctuation width and
+    chrome, never in its words; the body without boilerplate, reduced to CJK
+    ideographs, digits and Latin letters (after NFKC, so full-width digits
+    count as digits), is the same.
+
+    >>> a = "一、工作回顾\\n地区生产总值增长５％。"
+    >>> b = "一、 工作回顾 地区生产总值增长 5%."
+    >>> fingerprint(a, Cleaned(0, len(a))) == fingerprint(b, Cleaned(0, len(b)))
+    True
+    """
+    import hashlib
+    import unicodedata
+
+    parts: list[str] = []
+    pos = cleaned.body_start
+    for span in sorted(cleaned.boilerplate, key=lambda s: s.start):
+        if span.end <= pos or span.start >= cleaned.body_end:
+            continue
+        parts.append(text[pos : max(pos, span.start)])
+        pos = max(pos, span.end)
+    parts.append(text[pos : cleaned.body_end])
+    flat = unicodedata.normalize("NFKC", "".join(parts))
+    return hashlib.sha256("".join(_FINGERPRINT_KEEP.findall(flat)).encode()).hexdigest()[:32]

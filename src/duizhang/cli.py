@@ -196,13 +196,19 @@ def _fail(e: DuizhangError) -> click.ClickException:
 @db_option
 @paths_argument
 @click.option("-j", "--jobs", type=int, default=1, show_default=True, help="Parse in this many processes.")
-def add(db: str, paths: tuple[str, ...], jobs: int) -> None:
+@click.option("--keep-duplicates", is_flag=True,
+              help="Also store a report already in the library from another file (another encoding or format).")
+def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool) -> None:
     """Ingest report files and folders into the library (created if missing).
 
     The raw bytes of every file are kept, so nothing is lost and a newer
     duizhang can re-parse them (duizhang reparse). Files already stored (same
-    bytes) are skipped. Each document is written whole or not at all, so an
-    interrupted run leaves a valid library.
+    bytes) are skipped. A file holding a report that is already stored from
+    another file (the same text as GB18030 and UTF-8, or as .docx and PDF) is
+    not added either, and the summary names the stored document it repeats;
+    --keep-duplicates stores both (the 对账单 then counts the report twice).
+    Each document is written whole or not at all, so an interrupted run
+    leaves a valid library.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -217,17 +223,20 @@ def add(db: str, paths: tuple[str, ...], jobs: int) -> None:
             bar.update(task, advance=1, description=f"{outcome}: {Path(source).name}")
 
         try:
-            summary = lib.add(files, jobs=jobs, progress=step)
+            summary = lib.add(files, jobs=jobs, progress=step, keep_duplicates=keep_duplicates)
         except KeyboardInterrupt:
             err.print("[yellow]interrupted: the documents stored so far are complete; run again to go on[/]")
             sys.exit(130)
+    for _source, message in summary.repeats:
+        err.print(f"[yellow]repeat:[/] {message}", soft_wrap=True)
     for _source, message in summary.failed:
         err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    repeats = f"{len(summary.repeats)} repeated a stored report, " if summary.repeats else ""
     err.print(
-        f"{len(summary.added)} added, {len(summary.skipped)} skipped (already stored), "
+        f"{len(summary.added)} added, {len(summary.skipped)} skipped (already stored), {repeats}"
         f"{len(summary.failed)} failed → {db}"
     )
-    if summary.failed and not summary.added and not summary.skipped:
+    if summary.failed and not summary.added and not summary.skipped and not summary.repeats:
         sys.exit(1)
 
 

@@ -19,7 +19,7 @@ from .model import DuizhangError, Mention, RawDocument, Report
 from .pipeline import raw_to_report
 from .read import iter_paths, path_to_raw
 from .reconcile import Figure, ReconRow, Side, qualitative_targets, reconcile, target_paragraphs
-from .store import Store
+from .store import SameReport, Store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +40,8 @@ class AddSummary:
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
+    #: Files holding a report already stored from another file: (source, message).
+    repeats: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _context(text: str, start: int) -> str:
@@ -84,8 +86,14 @@ class Library:
         paths: Iterable[str | Path],
         jobs: int = 1,
         progress: Callable[[str, str], None] | None = None,
+        keep_duplicates: bool = False,
     ) -> AddSummary:
-        """Ingest files and folders; same bytes are skipped. ``progress(source, outcome)`` per file."""
+        """Ingest files and folders; ``progress(source, outcome)`` per file.
+
+        Files with the same bytes as a stored one are skipped; a file holding the same
+        report as a stored one in another encoding or format (same text fingerprint)
+        is not added either, unless ``keep_duplicates``.
+        """
         summary = AddSummary()
         note = progress or (lambda source, outcome: None)
 
@@ -96,7 +104,12 @@ class Library:
                 note(raw.source, "failed")
                 return
             contexts = [_context(report.text, m.start) for m in report.mentions]
-            self.store.put(report, raw.data, __version__, contexts)
+            try:
+                self.store.put(report, raw.data, __version__, contexts, same_text=keep_duplicates)
+            except SameReport as e:
+                summary.repeats.append((raw.source, f"{raw.source}: not added, {e}"))
+                note(raw.source, "repeat")
+                return
             summary.added.append(raw.source)
             note(raw.source, "added")
 
@@ -151,7 +164,10 @@ class Library:
         if report is None:
             return "failed", error or f"{name}: could not be parsed", None
         contexts = [_context(report.text, m.start) for m in report.mentions]
-        doc_id = self.store.put(report, raw.data, __version__, contexts)
+        try:
+            doc_id = self.store.put(report, raw.data, __version__, contexts, same_text=False)
+        except SameReport as e:
+            return "skipped", f"{name}: not added, {e}", e.doc_id
         return "added", f"{name}: {report.meta.region or 'region unknown'}, {len(report.mentions)} figures", doc_id
 
     def document(self, doc_id: int) -> dict[str, Any]:

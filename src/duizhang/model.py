@@ -156,6 +156,8 @@ class Report:
     #: Inside parts covering five years and one year together: which stretches describe
     #: the five-year period (reason ``five_year``) and which the single year (``year``).
     periods: list[Span] = field(default_factory=list)
+    #: The same report in any encoding or format has the same fingerprint (``clean.fingerprint``).
+    fingerprint: str = ""
 
     @property
     def body(self) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import text_to_cleaned
+from .clean import fingerprint, text_to_cleaned
 from .decode import cjk_share, raw_to_text
 from .meta import text_to_meta
 from .model import DuizhangError, NotAReportError, RawDocument, Report
@@ -66,6 +66,7 @@ def raw_to_report(raw: RawDocument, check: bool = True) -> Report:
         mentions=mentions,
         warnings=warnings,
         periods=periods,
+        fingerprint=fingerprint(text, cleaned),
     )
 
 

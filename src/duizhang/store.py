@@ -92,10 +92,25 @@ MIGRATIONS: list[str] = [
     ALTER TABLE documents DROP COLUMN text;
     CREATE INDEX documents_region_name ON documents(region_code, region);
     """,
+    # 3: the report's text fingerprint, so the same report in another encoding or format
+    # is recognised on add (filled for older documents by `duizhang reparse`).
+    """
+    ALTER TABLE documents ADD COLUMN fingerprint TEXT;
+    CREATE INDEX documents_fingerprint ON documents(fingerprint);
+    """,
 ]
 
 #: Sentence boundaries for the full-text index.
 SENTENCE_RE = re.compile(r"[^。！!？?；;\n]+[。！!？?；;]?")
+
+
+class SameReport(Exception):
+    """The report is already stored from another file (same text fingerprint)."""
+
+    def __init__(self, doc_id: int, source: str) -> None:
+        super().__init__(f"the same report as stored document {doc_id} ({source})")
+        self.doc_id = doc_id
+        self.source = source
 
 
 class Store:
@@ -133,24 +148,44 @@ class Store:
 
     # -- writing ---------------------------------------------------------
 
+    def same_report(self, fingerprint: str) -> tuple[int, str] | None:
+        """The stored document (id, source) with this text fingerprint, if any."""
+        if not fingerprint:
+            return None
+        row = self.conn.execute(
+            "SELECT id, COALESCE(source, name) FROM documents WHERE fingerprint = ? ORDER BY id LIMIT 1",
+            (fingerprint,)).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
     def has(self, sha256: str) -> bool:
         return self.conn.execute("SELECT 1 FROM documents WHERE sha256 = ?", (sha256,)).fetchone() is not None
 
-    def put(self, report: Report, raw: bytes, parser_version: str, contexts: list[str] | None = None) -> int:
-        """Store one parsed report in one transaction; returns its id (existing id if stored)."""
+    def put(
+        self, report: Report, raw: bytes, parser_version: str, contexts: list[str] | None = None,
+        same_text: bool = True,
+    ) -> int:
+        """Store one parsed report in one transaction; returns its id (existing id if stored).
+
+        With ``same_text=False`` a report whose text fingerprint is already stored is
+        refused with :class:`SameReport` (checked inside the write transaction, so two
+        writers cannot both add it).
+        """
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
             row = c.execute("SELECT id FROM documents WHERE sha256 = ?", (report.sha256,)).fetchone()
-            if row is not None:
-                c.execute("ROLLBACK")
-                return int(row["id"])
-            doc_id = self._insert(report, raw, parser_version, contexts)
-            c.execute("COMMIT")
-            return doc_id
+            twin = None if same_text or row is not None else self.same_report(report.fingerprint)
+            if row is None and twin is None:
+                doc_id = self._insert(report, raw, parser_version, contexts)
+                c.execute("COMMIT")
+                return doc_id
         except BaseException:
             c.execute("ROLLBACK")
             raise
+        c.execute("ROLLBACK")
+        if twin is not None:
+            raise SameReport(*twin)
+        return int(row["id"])
 
     def replace(self, doc_id: int, report: Report, parser_version: str, contexts: list[str] | None = None) -> None:
         """Re-store the parse of a document already in the library (same raw bytes)."""
@@ -181,14 +216,15 @@ class Store:
         cur = c.execute(
             """INSERT INTO documents (id, sha256, name, source, encoding, format, title, region,
                  region_code, level, doctype, delivered_date, published_date, session, speaker, speaker_title,
-                 review_years, plan_years, body_start, body_end, n_mentions, n_targets, warnings, parser_version)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                 review_years, plan_years, body_start, body_end, n_mentions, n_targets, warnings, parser_version,
+                 fingerprint)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             (
                 doc_id, r.sha256, r.doc, r.source, r.encoding, r.format, m.title, m.region,
                 m.region_code, m.level, m.doctype, m.delivered_date, m.published_date, m.session, m.speaker,
                 m.speaker_title, json.dumps(m.review_years), json.dumps(m.plan_years), r.cleaned.body_start,
                 r.cleaned.body_end, len(r.mentions), n_targets, json.dumps(r.warnings, ensure_ascii=False),
-                parser_version,
+                parser_version, r.fingerprint or None,
             ),
         )
         doc_id = int(cur.lastrowid or 0) if doc_id is None else doc_id
