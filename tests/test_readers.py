@@ -195,3 +195,34 @@ def test_html_h1_title_is_kept(tmp_path: Path) -> None:
     assert r.meta.title == "某区2024年政府工作报告" and r.meta.doctype == "gwr"
     assert r.body.startswith("某区2024年政府工作报告")
     assert r.meta.published_date == "2024-01-20"
+
+
+def _layout_page(inner: str) -> bytes:
+    return (f"<html><head><meta charset='gbk'><title>政府工作报告</title></head><body>"
+            f"<table><tr><td>首页 | 政务公开</td></tr></table>{inner}"
+            f"<div>版权所有 某区人民政府</div></body></html>").encode("gbk")
+
+
+_LINES = SAMPLE_REPORT.splitlines()
+
+
+@pytest.mark.parametrize("inner", [
+    pytest.param("<table><tr><td>" + "<br>".join(_LINES) + "</td></tr></table>", id="br-in-one-cell"),
+    pytest.param("<table><tr><td>" + "".join(f"<p>{x}</p>" for x in _LINES) + "</td></tr></table>", id="p-in-one-cell"),
+    pytest.param("<table>" + "".join(f"<tr><td>{x}</td></tr>" for x in _LINES) + "</table>", id="row-per-paragraph"),
+    pytest.param("<table><tr><td width=150><table><tr><td>导航</td></tr></table></td><td><table><tr><td>"
+                 + "<br>".join(_LINES) + "</td></tr></table></td></tr></table>", id="nested-layout"),
+])
+def test_html_layout_tables_keep_paragraphs(tmp_path: Path, inner: str) -> None:
+    p = tmp_path / "page.htm"
+    p.write_bytes(_layout_page(inner))
+    r = duizhang.parse(p)
+    assert "\n一、2023年工作回顾\n" in r.text
+    assert [s.role for s in r.sections if s.level == 1 and s.role != "preamble"] == ["review", "plan"]
+
+
+def test_html_data_table_stays_a_table() -> None:
+    from duizhang.decode import _unwrap_layout_tables
+
+    page = "<table><tr><th>指标</th><th>目标</th></tr><tr><td>地区生产总值增长</td><td>5%左右</td></tr></table>"
+    assert "<table" in _unwrap_layout_tables(page)

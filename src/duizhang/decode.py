@@ -162,7 +162,8 @@ def html_to_text(data: bytes, name: str) -> str:
     import trafilatura
 
     main = trafilatura.extract(
-        html, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
+        _unwrap_layout_tables(html), include_comments=False, include_tables=True, favor_recall=True,
+        deduplicate=False,
     )
     if main and len(main) > 200:
         return _with_title(main, html)
@@ -176,6 +177,53 @@ def html_to_text(data: bytes, name: str) -> str:
         bad.drop_tree()
     text = tree.text_content()
     return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+
+#: A table cell holding more text than this is page layout, not data.
+LAYOUT_CELL_CHARS = 200
+_BLOCK_IN_CELL = ("p", "br", "div", "table", "h1", "h2", "h3", "h4", "ul", "ol")
+
+
+def _unwrap_layout_tables(html: str) -> str:
+    """Turn tables used for page layout into plain blocks, so their paragraphs survive.
+
+    Older government sites set the whole report in a table cell, with <br> or <p>
+    between paragraphs; main-text extraction flattens a cell to one line (one
+    section instead of fifteen). A table whose cells hold paragraphs or long text
+    is layout, and so is a single column of rows; a table of short cells in
+    several columns (a targets table) stays a table.
+
+    >>> out = _unwrap_layout_tables("<table><tr><td>一、回顾<br>增长5%</td></tr></table>")
+    >>> "<table" in out, "<br>" in out
+    (False, True)
+    >>> "<table" in _unwrap_layout_tables("<table><tr><td>增长</td><td>5%</td></tr></table>")
+    True
+    """
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except Exception:  # junk is left to the extractor and its fallback
+        return html
+    changed = False
+    for table in list(tree.iter("table")):
+        cells = [c for c in table.iter("td", "th")]
+        rows = [r for r in table.iter("tr")]
+        # A table of one cell per row is a column of text, not data.
+        single_column = bool(rows) and all(len(r.findall("td")) + len(r.findall("th")) <= 1 for r in rows)
+        layout = single_column or any(
+            any(child.tag in _BLOCK_IN_CELL for child in cell) or len(cell.text_content()) > LAYOUT_CELL_CHARS
+            for cell in cells
+        )
+        if not layout:
+            continue
+        changed = True
+        for el in [table, *table.iter("tbody", "thead", "tfoot", "tr", "td", "th")]:
+            el.tag = "div"
+            for attr in ("width", "height", "colspan", "rowspan"):
+                el.attrib.pop(attr, None)
+    return etree.tostring(tree, encoding="unicode", method="html") if changed else html
 
 
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
