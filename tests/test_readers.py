@@ -226,3 +226,18 @@ def test_html_data_table_stays_a_table() -> None:
 
     page = "<table><tr><th>指标</th><th>目标</th></tr><tr><td>地区生产总值增长</td><td>5%左右</td></tr></table>"
     assert "<table" in _unwrap_layout_tables(page)
+
+
+def test_report_without_line_breaks_gets_its_sections(tmp_path: Path) -> None:
+    # A scrape that lost every line break: one 17,000-character line whose "first line"
+    # also holds 计划 further on; it must not be read as a plan report.
+    one = SAMPLE_REPORT.replace("\n", "").replace(
+        "新增就业1.2万余人。", "新增就业1.2万余人。" + "认真落实国民经济和社会发展计划。" * 1000)
+    p = tmp_path / "one_line.txt"
+    p.write_text(one, encoding="utf-8")
+    r = duizhang.parse(p)
+    assert (r.meta.title, r.meta.doctype, r.meta.speaker) == ("政府工作报告", "gwr", "张三")
+    assert (r.meta.review_years, r.meta.plan_years) == ([2023], [2024])
+    roles = {s.role for s in r.sections}
+    assert {"review", "targets"} <= roles
+    assert [(m.text, m.year) for m in r.mentions if m.metric_id == "gdp"] == [("5.2%左右", 2023), ("5%左右", 2024)]

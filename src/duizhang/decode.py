@@ -284,6 +284,39 @@ def docx_to_text(data: bytes, name: str) -> str:
     return text
 
 
+#: A line this long holds a whole report scraped without line breaks.
+RUN_ON_LINE = 3000
+
+_RUN_ON_BREAK = re.compile(
+    # after a sentence end (and a closing quote or bracket that belongs to it)
+    r"(?<=[。！？!?；;])(?=[^\s”’」』）)。，,、])"
+    r"|(?<=[。！？!?；;][”’」』）)])(?=[^\s”’」』）)])"
+    # before and after the salutation
+    r"|(?<=\S)(?=各位代表[:：，,])|(?<=各位代表[:：])(?=\S)"
+    # before the subtitle of the title (——2024年1月15日在…, ——在…上)
+    r"|(?<=\S)(?=——(?:[0-9０-９〇一二三四五六七八九]{4}年|在))"
+)
+
+
+def split_run_on(text: str) -> str:
+    """Break a report scraped without line breaks into sentences, so headings start lines.
+
+    Only lines longer than ``RUN_ON_LINE`` are touched: a text with its own line
+    breaks is kept exactly as it is.
+
+    >>> t = "政府工作报告——2024年1月15日在某区人代会上各位代表:现在报告工作。一、2023年工作回顾增长5%。" * 60
+    >>> split_run_on(t).split("\\n")[:5]
+    ['政府工作报告', '——2024年1月15日在某区人代会上', '各位代表:', '现在报告工作。', '一、2023年工作回顾增长5%。']
+    >>> split_run_on("一行。二行。") == "一行。二行。"
+    True
+    """
+    if len(text) <= RUN_ON_LINE or max(len(line) for line in text.split("\n")) <= RUN_ON_LINE:
+        return text
+    return "\n".join(
+        _RUN_ON_BREAK.sub("\n", line) if len(line) > RUN_ON_LINE else line for line in text.split("\n")
+    )
+
+
 def raw_to_text(raw: RawDocument) -> DecodedText:
     """Decode a raw document by its type (suffix, then content sniffing)."""
     suffix = raw.suffix
@@ -298,6 +331,6 @@ def raw_to_text(raw: RawDocument) -> DecodedText:
         raise ReadError(f"{raw.name}: a zip archive, not a report (unpack it first)")
     looks_html = data.lstrip()[:1] == b"<" and _HTML_SNIFF.search(data[:2000]) is not None
     if suffix in HTML_SUFFIXES or (suffix in ("", ".txt") and looks_html):
-        return DecodedText(html_to_text(data, raw.name), "html", "html")
+        return DecodedText(split_run_on(html_to_text(data, raw.name)), "html", "html")
     text, enc = bytes_to_str(data, raw.name)
-    return DecodedText(text, enc, "txt")
+    return DecodedText(split_run_on(text), enc, "txt")
