@@ -1,6 +1,7 @@
 """Stage 2, decode: raw bytes to the text every later offset indexes.
 
-Plain text is decoded as is (no newline translation, nothing rewritten); HTML,
+Plain text is decoded as is (no newline translation, nothing rewritten, except that a
+report scraped without line breaks is broken at sentence ends); HTML,
 PDF and Word files are reduced to their text first, and offsets then index that
 text. The decoded text is what the library stores beside the raw bytes.
 """

@@ -280,13 +280,22 @@ class Library:
         Raises :class:`LibraryError` naming the closest regions when nothing matches.
         """
         q = query.strip()
-        rows = self.store.query("SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL")
+        rows = self.store.query(
+            "SELECT DISTINCT region_code, region, region_now_code, region_now FROM documents "
+            "WHERE region_code IS NOT NULL")
         held = {r["region_code"]: r["region"] or "" for r in rows}
+        # A renamed unit is found by its name of today too (襄阳 finds the reports of 襄樊).
+        now = {r["region_code"]: (r["region_now_code"] or "", r["region_now"] or "") for r in rows}
+
+        def names_of(c: str) -> list[str]:
+            return [held[c], now[c][1]] if now[c][1] else [held[c]]
+
         if q.isdigit():
-            hits = [(c, n) for c, n in held.items() if c == q or (len(q) < 6 and c.startswith(q))]
+            hits = [(c, n) for c, n in held.items()
+                    if q in (c, now[c][0]) or (len(q) < 6 and (c.startswith(q) or now[c][0].startswith(q)))]
         else:
-            exact = [(c, n) for c, n in held.items() if n == q or n.endswith(q) and len(q) >= 2 and n[-len(q):] == q]
-            hits = exact or [(c, n) for c, n in held.items() if q in n]
+            exact = [(c, held[c]) for c in held if any(n == q or len(q) >= 2 and n.endswith(q) for n in names_of(c))]
+            hits = exact or [(c, held[c]) for c in held if any(q in n for n in names_of(c))]
         if hits:
             return sorted(hits)
         import difflib
@@ -329,9 +338,12 @@ class Library:
         return [
             int(r["id"])
             for r in self.store.query(
+                # A unit re-coded since (徐水县 130625 → 徐水区 130609): its older reports
+                # say what it is now, and pair with the newer ones.
                 "SELECT d.id FROM documents d JOIN doc_years y ON y.doc_id = d.id "
-                "WHERE d.region_code = ? AND y.year = ? AND y.role = ? ORDER BY d.delivered_date, d.id",
-                (code, year, role),
+                "WHERE (d.region_code = ? OR d.region_now_code = ?) AND y.year = ? AND y.role = ? "
+                "ORDER BY d.delivered_date, d.id",
+                (code, code, year, role),
             )
         ]
 
@@ -339,8 +351,9 @@ class Library:
         rows = self.store.query(
             "SELECT DISTINCT p.year FROM doc_years p JOIN documents dp ON dp.id = p.doc_id "
             "JOIN doc_years r ON r.year = p.year AND r.role = 'review' JOIN documents dr ON dr.id = r.doc_id "
-            "WHERE p.role = 'plan' AND dp.region_code = ? AND dr.region_code = ? ORDER BY p.year",
-            (code, code),
+            "WHERE p.role = 'plan' AND (dp.region_code = ? OR dp.region_now_code = ?) "
+            "AND (dr.region_code = ? OR dr.region_now_code = ?) ORDER BY p.year",
+            (code, code, code, code),
         )
         return [int(r["year"]) for r in rows]
 
@@ -348,6 +361,13 @@ class Library:
         """The 对账单 rows; ``region`` by name, part of a name or code (None = every region)."""
         if region:
             codes = self.resolve_region(region)
+            # A retired code whose unit is also held under its code of today is
+            # reconciled under the new code (its reports pair there).
+            held = {c for c, _ in codes}
+            retired = {r["region_code"] for r in self.store.query(
+                "SELECT DISTINCT region_code, region_now_code FROM documents WHERE region_now_code IS NOT NULL")
+                if r["region_now_code"] in held and r["region_now_code"] != r["region_code"]}
+            codes = [(c, n) for c, n in codes if c not in retired] or codes
         else:
             codes = [(r["region_code"], r["region"]) for r in self.store.query(
                 "SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL ORDER BY region_code")]

@@ -100,19 +100,29 @@ def _national(header: str, title: str) -> bool:
     return "国务院" in title or "国务院总理" in flat or "我代表国务院" in flat
 
 
-def _region(header: str, title: str, whole: str, fallback_name: str) -> regions.Region | None:
+def _report_year(meta: Meta) -> int | None:
+    """The year the report was written in, for reading place names as they were then."""
+    for date in (meta.delivered_date, meta.published_date):
+        if date:
+            return int(date[:4])
+    if meta.plan_years:
+        return meta.plan_years[0]
+    return meta.review_years[-1] + 1 if meta.review_years else None
+
+
+def _region(header: str, title: str, whole: str, fallback_name: str, year: int | None) -> regions.Region | None:
     if _national(header, title):
         return regions.get(regions.NATIONAL)
-    context = regions.context_weights(whole[:CONTEXT_SPAN])
+    context = regions.context_weights(whole[:CONTEXT_SPAN], year)
     chains: list[list[str]] = []
     m = WHERE_RE.search(header)
     if m:
-        chains.append([n for _, _, n in regions.find_names(m.group("w"))])
-    chains.append([n for _, _, n in regions.find_names(title)])
-    chains.append([n for _, _, n in regions.find_names(header)])
-    chains.append([n for _, _, n in regions.find_names(fallback_name)])
+        chains.append([n for _, _, n in regions.find_names(m.group("w"), year)])
+    chains.append([n for _, _, n in regions.find_names(title, year)])
+    chains.append([n for _, _, n in regions.find_names(header, year)])
+    chains.append([n for _, _, n in regions.find_names(fallback_name, year)])
     for chain in chains:
-        r = regions.resolve(chain, context)
+        r = regions.resolve(chain, context, year)
         if r is not None:
             return r
     return None
@@ -154,10 +164,11 @@ def text_to_meta(text: str, cleaned: Cleaned, doc_name: str = "") -> Meta:
         # The only 主席 who delivers a work report heads an autonomous region.
         if title == "主席":
             meta.speaker_title = "自治区主席"
-    region = _region(header, first_line, text, doc_name)
+    meta.review_years, meta.plan_years = _years(body, meta)
+    region = _region(header, first_line, text, doc_name, _report_year(meta))
     if region is not None:
         meta.region, meta.region_code, meta.level = region.full_name, region.code, region.level  # type: ignore[assignment]
-    meta.review_years, meta.plan_years = _years(body, meta)
+        meta.region_now_code, meta.region_now = region.now_code, region.now_name
     return meta
 
 

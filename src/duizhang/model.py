@@ -92,6 +92,10 @@ class Meta:
     speaker_title: str | None = None
     review_years: list[int] = field(default_factory=list)
     plan_years: list[int] = field(default_factory=list)
+    #: What the region is today when it was renamed, re-coded or made part of a city
+    #: since the report (徐水县 130625 → 保定市徐水区 130609); None when unchanged.
+    region_now: str | None = None
+    region_now_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +176,8 @@ class Report:
             "title": m.title,
             "region": m.region,
             "region_code": m.region_code,
+            "region_now": m.region_now,
+            "region_now_code": m.region_now_code,
             "level": m.level,
             "doctype": m.doctype,
             "delivered_date": m.delivered_date,

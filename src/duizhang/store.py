@@ -93,10 +93,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX documents_region_name ON documents(region_code, region);
     """,
     # 3: the report's text fingerprint, so the same report in another encoding or format
-    # is recognised on add (filled for older documents by `duizhang reparse`).
+    # is recognised on add; what the region is today when it was renamed or re-coded
+    # since the report (both filled for older documents by `duizhang reparse`).
     """
     ALTER TABLE documents ADD COLUMN fingerprint TEXT;
     CREATE INDEX documents_fingerprint ON documents(fingerprint);
+    ALTER TABLE documents ADD COLUMN region_now TEXT;
+    ALTER TABLE documents ADD COLUMN region_now_code TEXT;
+    CREATE INDEX documents_region_now ON documents(region_now_code);
     """,
 ]
 
@@ -217,14 +221,14 @@ class Store:
             """INSERT INTO documents (id, sha256, name, source, encoding, format, title, region,
                  region_code, level, doctype, delivered_date, published_date, session, speaker, speaker_title,
                  review_years, plan_years, body_start, body_end, n_mentions, n_targets, warnings, parser_version,
-                 fingerprint)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                 fingerprint, region_now, region_now_code)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             (
                 doc_id, r.sha256, r.doc, r.source, r.encoding, r.format, m.title, m.region,
                 m.region_code, m.level, m.doctype, m.delivered_date, m.published_date, m.session, m.speaker,
                 m.speaker_title, json.dumps(m.review_years), json.dumps(m.plan_years), r.cleaned.body_start,
                 r.cleaned.body_end, len(r.mentions), n_targets, json.dumps(r.warnings, ensure_ascii=False),
-                parser_version, r.fingerprint or None,
+                parser_version, r.fingerprint or None, m.region_now, m.region_now_code,
             ),
         )
         doc_id = int(cur.lastrowid or 0) if doc_id is None else doc_id
