@@ -8,7 +8,7 @@ import duizhang
 from duizhang import regions
 from duizhang.clean import text_to_cleaned
 from duizhang.meta import text_to_meta
-from duizhang.model import Cleaned
+from duizhang.model import Cleaned, Meta
 from duizhang.structure import text_to_sections
 
 from .conftest import SEEDS, gold_docs, needs_shared, seed_text
@@ -135,3 +135,25 @@ def test_site_blurb_before_the_title_is_not_body() -> None:
     )
     c = text_to_cleaned(t)
     assert t[c.body_start :].startswith("某区政府工作报告")
+
+
+# Parts whose headings name no role, from real report classes (福建 2025/2026: 牢记殷殷嘱托…;
+# 湖南: 关于2025年工作; the State Council: 一年来的主要工作是 as a lead-in line).
+ROLE_CLASSES = [
+    pytest.param("一、2024年工作回顾\n增长5%。\n二、关于2025年工作\n今年要增长5%。\n", ["review", "plan"], id="关于YYYY年工作"),
+    pytest.param("一、牢记嘱托，新福建建设取得新成效\n2024年是极不平凡的一年。一年来增长5%。\n"
+                 "二、牢记使命，奋勇争先\n2025年是“十四五”收官之年。\n三、牢记人民至上\n政绩好不好，关键看口碑。\n",
+                 ["review", "plan", "other"], id="opening-year"),
+    pytest.param("一、一年接着一年干\n初步统计，全省地区生产总值增长5%。\n二、一张蓝图绘到底\n“十五五”时期是关键时期。\n",
+                 ["review", "plan"], id="opening-cue"),
+    pytest.param("一、牢记嘱托\n一年来，增长5%。\n二、牢记使命\n福建是重要孕育地。\n"
+                 "今年经济社会发展的主要预期目标是：地区生产总值增长5%左右。\n", ["review", "plan"], id="holds-targets"),
+    pytest.param("一、2006年工作回顾\n一年来的主要工作是\n（一）加强宏观调控。增长5%。\n", ["review"], id="lead-in-line"),
+]
+
+
+@pytest.mark.parametrize(("text", "roles"), ROLE_CLASSES)
+def test_part_roles_without_role_words(text: str, roles: list[str]) -> None:
+    meta = Meta(review_years=[2024], plan_years=[2025])
+    secs = text_to_sections(text, Cleaned(0, len(text)), meta)
+    assert [s.role for s in secs if s.level == 1] == roles

@@ -45,7 +45,7 @@ def raw_to_report(raw: RawDocument, check: bool = True) -> Report:
     if check:
         _check_report(raw.name, body)
     meta = text_to_meta(text, cleaned, raw.name)
-    sections = text_to_sections(text, cleaned)
+    sections = text_to_sections(text, cleaned, meta)
     periods = text_to_periods(text, sections, meta)
     mentions = text_to_mentions(text, cleaned, meta, sections, raw.name, periods)
     warnings = []

@@ -10,6 +10,7 @@ the first full stop. Roles come from ``data/sections.toml``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 
 from .model import Cleaned, Meta, Role, Section, Span
@@ -33,6 +34,9 @@ HEADING_RE = re.compile(
 
 #: A standalone heading line: short, no sentence punctuation.
 STANDALONE_RE = re.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？<>]{4,30}?)[:：]?" + TRAIL)
+
+#: A short line ending so introduces what follows (…的主要工作是：): not a heading.
+LEAD_IN_ENDS = ("是", "为", "如下", "有")
 
 RANK = {"r1": 1, "r2": 2, "r3": 3, "lead": 3, "r4": 4, "standalone": 0}
 
@@ -77,7 +81,7 @@ def _title_of(line: str) -> str:
     return title.strip()[:MAX_TITLE]
 
 
-def text_to_sections(text: str, cleaned: Cleaned) -> list[Section]:
+def text_to_sections(text: str, cleaned: Cleaned, meta: Meta | None = None) -> list[Section]:
     """The section tree of the body as a flat list in document order.
 
     Each section knows its parent's index; its span runs to the next heading
@@ -96,6 +100,9 @@ def text_to_sections(text: str, cleaned: Cleaned) -> list[Section]:
         heads.append((marker_start, marker_start + len(title), RANK[kind], title, title_to_role(title)))
     for m in STANDALONE_RE.finditer(text, start, end):
         title = m.group("title").strip()
+        # 一年来的主要工作是： leads into a list; it is prose, not a heading.
+        if title.endswith(LEAD_IN_ENDS):
+            continue
         role = title_to_role(title)
         if role is not None and not HEADING_RE.match(text, m.start(), m.end()):
             heads.append((m.start("title"), m.start("title") + len(title), RANK["standalone"], title, role))
@@ -119,7 +126,58 @@ def text_to_sections(text: str, cleaned: Cleaned) -> list[Section]:
             role = sections[parent].role if parent is not None else "other"
         sections.append(Section(s, end, h_end, len(stack) + 1, title, role, parent))
         stack.append((rank, len(sections) - 1))
-    return _with_role_paragraphs(text, _close_spans(sections, end), start, end)
+    found = _with_role_paragraphs(text, _close_spans(sections, end), start, end)
+    return _roles_from_openings(text, found, meta) if meta is not None else found
+
+
+@cache
+def _opening_rules() -> tuple[int, re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    o = load_toml("sections.toml")["opening"]
+    return int(o["chars"]), re.compile(o["year"]), re.compile(o["review"]), re.compile(o["plan"])  # type: ignore[arg-type]
+
+
+def opening_role(opening: str, meta: Meta) -> Role | None:
+    """The role of a part whose heading names none, from how it opens.
+
+    >>> m = Meta(review_years=[2024], plan_years=[2025])
+    >>> opening_role("2024年是极不平凡的一年。一年来，我们…", m), opening_role("2025年是“十四五”收官之年。", m)
+    ('review', 'plan')
+    >>> opening_role("“十五五”时期是基本实现现代化的关键时期。", m), opening_role("政绩好不好，关键看口碑。", m) is None
+    ('plan', True)
+    """
+    _, year_re, review_re, plan_re = _opening_rules()
+    y = year_re.search(opening)
+    if y:
+        year = int(y.group("y"))
+        if year in meta.review_years:
+            return "review"
+        if year in meta.plan_years:
+            return "plan"
+    r, p = review_re.search(opening), plan_re.search(opening)
+    if r and (not p or r.start() < p.start()):
+        return "review"
+    return "plan" if p else None
+
+
+def _roles_from_openings(text: str, sections: list[Section], meta: Meta) -> list[Section]:
+    """Give top-level parts without a role word the role their opening shows, and their children too."""
+    chars = _opening_rules()[0]
+    out = list(sections)
+    for i, sec in enumerate(out):
+        if sec.level != 1 or sec.role != "other":
+            continue
+        inside = range(i + 1, len(out))
+        kids = [j for j in inside if out[j].start < sec.end]
+        role = opening_role(text[sec.heading_end : min(sec.end, sec.heading_end + chars)], meta)
+        if role is None and any(out[j].role == "targets" for j in kids):
+            role = "plan"
+        if role is None:
+            continue
+        out[i] = replace(sec, role=role)
+        for j in kids:
+            if out[j].role == "other":
+                out[j] = replace(out[j], role=role)
+    return out
 
 
 def _with_role_paragraphs(text: str, sections: list[Section], start: int, end: int) -> list[Section]:
