@@ -151,3 +151,17 @@ def test_targets_of_a_county_pair_with_outcomes_of_the_district_it_became(tmp_pa
         rows = [r for r in lib.reconcile_rows("徐水区", 2015) if r.metric_id == "gdp"]
         assert [(r.target.text if r.target else None, r.outcome.text if r.outcome else None) for r in rows] == [
             ("7.5%左右", "7.6%")]
+
+
+def test_ordinary_words_are_unit_names_of_some_year() -> None:
+    names = set(regions._current().values())
+    for table in regions._history().values():
+        names |= set(table.values())
+    assert sorted(w for w in regions.ordinary_words() if w not in names) == []
+
+
+@pytest.mark.parametrize("prose", ["中心城区面积扩大，城区人口增加", "矿区治理加快，郊区农业增长5%", "老城区改造加快"])
+def test_common_nouns_do_not_name_the_region(prose: str) -> None:
+    t = ("政府工作报告\n——2024年1月15日在某县第五届人民代表大会第三次会议上\n各位代表：\n"
+         f"一、2023年工作回顾\n{prose}。\n二、2024年工作安排\n")
+    assert text_to_meta(t, Cleaned(0, len(t))).region_code is None

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from .vocab import read_text
+from .vocab import load_toml, read_text
 
 NATIONAL = "000000"
 
@@ -284,6 +284,12 @@ def context_weights(text: str, year: int | None = None) -> dict[str, int]:
     return weights
 
 
+@cache
+def ordinary_words() -> frozenset[str]:
+    """Unit names that are also common nouns (城区, 老城区), from ``data/region_words.toml``."""
+    return frozenset(load_toml("region_words.toml")["ordinary"])
+
+
 def resolve(names: Iterable[str], context: dict[str, int] | None = None, year: int | None = None) -> Region | None:
     """Resolve a chain of names (天津市, 河北区) to the most specific region, as of ``year``.
 
@@ -293,6 +299,14 @@ def resolve(names: Iterable[str], context: dict[str, int] | None = None, year: i
     '120101'
     >>> resolve(["襄樊市"], year=2008).code, resolve(["徐水县"], year=2005).now_code
     ('420600', '130609')
+
+    A common noun that is also a unit name needs its parent before it; a name of
+    several units needs the document to favour one of them:
+
+    >>> resolve(["城区"]) is None, resolve(["山西省", "阳泉市", "城区"]).code
+    (True, '140302')
+    >>> resolve(["和平区"]) is None
+    True
     """
     t = _table(table_year(year))
     chain = [n for n in names if n in t.by_name]
@@ -300,7 +314,10 @@ def resolve(names: Iterable[str], context: dict[str, int] | None = None, year: i
         return None
     prefix = ""
     best: str | None = None
+    ordinary = ordinary_words()
     for name in chain:
+        if name in ordinary and not prefix:
+            continue
         codes = [c for c in t.by_name[name] if c.startswith(prefix) or c == NATIONAL]
         # 天津市 or 重庆市 names the municipality (500000) and also its prefecture-level
         # groupings (500100 市辖区, 500200 县) in the code tables: the municipality.
@@ -308,10 +325,14 @@ def resolve(names: Iterable[str], context: dict[str, int] | None = None, year: i
                                           and c[:2] + "0000" in codes)]
         if not codes:
             continue
-        if len(codes) > 1 and context:
-            codes.sort(key=lambda c: -(context.get(c[:2], 0) + 2 * context.get(c[:4], 0)))
-        elif len(codes) > 1:
-            codes.sort()
+        if len(codes) > 1:
+            def support(c: str) -> int:
+                return (context or {}).get(c[:2], 0) + 2 * (context or {}).get(c[:4], 0)
+
+            codes.sort(key=lambda c: (-support(c), c))
+            # Nothing written before it and nothing in the document picks one of them.
+            if not prefix and support(codes[0]) == 0:
+                continue
         best = codes[0]
         prefix = best.rstrip("0") if best != NATIONAL else ""
         if len(prefix) % 2:
