@@ -15,7 +15,7 @@ import pytest
 
 from duizhang.library import Library
 from duizhang.model import Mention
-from duizhang.reconcile import judge, similarity
+from duizhang.reconcile import Figure, Side, judge, qualitative_targets, reconcile, similarity
 
 
 def M(text: str, value: float, kind: str = "growth", qualifier: str = "exact", direction: int | None = 1,
@@ -135,6 +135,32 @@ def test_tianjin_2025(lib: Library) -> None:
     assert _status(lib, "天津", 2025, "budget_revenue") == ("2%", "3.1%", "achieved")
 
 
-def test_target_without_a_number_is_unclear(lib: Library) -> None:
+def test_target_without_a_number_and_no_outcome_is_not_reported(lib: Library) -> None:
+    # RECON_GUIDE: "A target without a number and no outcome at all is not_reported."
     rows = [r for r in lib.reconcile_rows("全国", 2014) if r.target and r.target.value is None]
-    assert [(r.target.text, r.status) for r in rows if r.target] == [("居民收入增长和经济增长同步", "unclear")]
+    assert [(r.target.text, r.metric_id, r.status) for r in rows if r.target] == [
+        ("居民收入增长和经济增长同步", "disposable_income", "not_reported")]
+
+
+def test_target_without_a_number_beside_its_outcome_is_unclear() -> None:
+    t = "居民收入增长与经济增长同步"
+    side = Side("a.txt", 0, len(t), t, None, None, None, metric_id="disposable_income")
+    out = Mention("b.txt", 10, 14, "5.1%", 5.1, "%", "growth", 1, "exact", "actual", "居民人均可支配收入",
+                  "disposable_income", 2025)
+    rank = Mention("b.txt", 20, 23, "第9位", 9, "rank", "rank", None, "exact", "actual", "居民人均可支配收入",
+                   "disposable_income", 2025)
+    rows = reconcile([], [Figure(rank), Figure(out)], 2025, qualitative=[side])
+    assert [(r.metric_id, r.status, r.outcome.text if r.outcome else None) for r in rows] == [
+        ("disposable_income", "unclear", "5.1%")]
+
+
+@pytest.mark.parametrize(("clause", "ids"), [
+    ("居民收入增长与经济增长基本同步", ["disposable_income"]),
+    ("粮食产量和粮食播种面积、单位地区生产总值能耗降低及生态环境质量指标完成国家下达目标任务",
+     ["grain_output", "energy_intensity"]),
+    ("城镇常住居民人均可支配收入增速高于全国平均水平", ["urban_income"]),
+    ("进一步提高民营经济和民间投资比重", [None]),
+])
+def test_words_of_a_target_without_a_number_name_its_indicator(clause: str, ids: list[str | None]) -> None:
+    sides = qualitative_targets(clause + "。", 0, len(clause) + 1, [], "a.txt")
+    assert [s.metric_id for s in sides] == ids

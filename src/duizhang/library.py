@@ -415,12 +415,12 @@ class Library:
                 "SELECT start, \"end\" FROM sections WHERE doc_id = ? AND role = 'targets'", (r["id"],))]
             spans += target_paragraphs(r["text"], doc["body_start"], doc["body_end"])
             ms = [f.mention for f in targets if f.doc_id == r["id"]]
-            seen: set[int] = set()
+            seen: set[tuple[int, str | None]] = set()
             for a, b in spans:
                 for q in qualitative_targets(r["text"], a, b, ms, r["name"]):
-                    if q.start not in seen:
-                        seen.add(q.start)
-                        qual.append(Side(q.doc, q.start, q.end, q.text, None, None, None, int(r["id"])))
+                    if (q.start, q.metric_id) not in seen:
+                        seen.add((q.start, q.metric_id))
+                        qual.append(Side(q.doc, q.start, q.end, q.text, None, None, None, int(r["id"]), q.metric_id))
         return reconcile(targets, outcomes, y, name, code, texts=texts, qualitative=qual)
 
     def reconcile(self, region: str | None = None, year: int | None = None) -> pd.DataFrame:

@@ -27,7 +27,7 @@ TRAIL_WORDS = re.compile(
     r"超过|超|逾|近|约|接近|保持在|保持|控制在|在|至|到|累计|共计|共|合计|总计|不少于|不低于|至少|"
     r"不超过|年均|平均|排名|位列|位居|居|名列|列|全市|全区|全省|全国|中心城区|首次|连续|历经|"
     r"完成|新增加|有|已|的|了|占|和|预计|降至|升至|增至|提高到|增加到|降到|降|升|增|减|按可比口径|"
-    r"按可比价格计算|可比|由|力争|确保|争取|努力|上涨|下跌|平均为|平均|约为)+$"
+    r"按可比价格计算|可比|由|力争|确保|争取|努力|上涨|下跌|平均为|平均|约为|继续|稳定在|稳定)+$"
 )
 
 #: Verbs that start the clause of a count: 实施帮扶项目102个 → the object is the metric.
@@ -182,6 +182,8 @@ def metric_ids(phrase: str | None, kind: str, context: str | None = None, unit: 
     (['gdp'], [])
     >>> metric_ids("新开工和竣工面积", "level")
     ['new_construction_area', 'completed_construction_area']
+    >>> metric_ids("城镇、农村常住居民人均可支配收入", "growth")
+    ['urban_income', 'rural_income']
     """
     if not phrase:
         return []
@@ -192,6 +194,11 @@ def metric_ids(phrase: str | None, kind: str, context: str | None = None, unit: 
         ids = []
         for p in parts:
             mid = _match(p, kind, context, unit) or _match(p + tail, kind, context, unit)
+            # 城镇、农村常住居民人均可支配收入: a short qualifier shares the last part's head.
+            for k in range(2, 5) if mid is None and len(p) <= 4 else ():
+                mid = _match(p + parts[-1][k:], kind, context, unit)
+                if mid:
+                    break
             if mid and mid not in ids:
                 ids.append(mid)
         if len(ids) > 1:

@@ -484,8 +484,9 @@ def _stance(role: str | None, sentence_before: str, meta: Meta, scope: bool) -> 
     return "actual"
 
 
-_YEAR_IN = re.compile(r"(?<![0-9比较与同])((?:19|20)[0-9]{2})年(?!来|以来|以前|前|之前|底前)")
-_SECTION_YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
+# Full-width digits too (２００１年): older State Council texts write years so.
+_YEAR_IN = re.compile(r"(?<![0-9０-９比较与同])((?:19|20|１９|２０)[0-9０-９]{2})年(?!来|以来|以前|前|之前|底前)")
+_SECTION_YEAR = re.compile(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.
 _STATE_BEFORE = re.compile(r"(达到|达|增加到|提高到|增至|升至|突破|超过|总数达|总量达)$")
@@ -515,13 +516,15 @@ def _explicit_year(sentence_before: str) -> int | None:
     2016
     >>> _explicit_year("社区用房平均面积由2013年底的288平方米增加到") is None
     True
+    >>> _explicit_year("２００１年国内生产总值达到９５９３３亿元，比上年增长")
+    2001
     """
     found = list(_YEAR_IN.finditer(sentence_before))
     if not found:
         return None
     last = found[-1]
     # 由2013年底的288平方米增加到: the year of the starting value, not of this figure.
-    if re.match(r"(底|末)?的?[0-9]", sentence_before[last.end() :]):
+    if re.match(r"(底|末)?的?[0-9０-９]", sentence_before[last.end() :]):
         return None
     return int(last.group(1))
 
@@ -556,7 +559,8 @@ def _year(
         return None
     i = sec_i
     while i is not None:
-        sy = _SECTION_YEAR.search(sections[i].title)
+        # The preamble's "title" is the document's (2002年政府工作报告): no year of its own.
+        sy = _SECTION_YEAR.search(sections[i].title) if sections[i].role != "preamble" else None
         if sy:
             return int(sy.group(1))
         i = sections[i].parent

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from .metrics import clean_phrase, metric_ids
 from .model import Mention
 from .vocab import load_toml
 
@@ -41,6 +42,8 @@ class Side:
     value_max: float | None
     qualifier: str | None
     doc_id: int | None = None
+    #: For a target without a number: the core indicator its words name (居民收入…同步).
+    metric_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def num(x: float | None) -> float | int | None:
@@ -102,6 +105,7 @@ def _vocab() -> dict[str, Any]:
         "in_progress": re.compile(data["in_progress"]),
         "qualitative": re.compile(data["qualitative_target"]),
         "target_paragraph": re.compile(data["target_paragraph"]),
+        "headline": dict(data["headline_kind"]),
     }
 
 
@@ -244,18 +248,50 @@ def reconcile(
             row.status = status
         rows.append(row)
     for side in qualitative:
-        rows.append(ReconRow(region, region_code, year, side.text, None, None, side, None, "unclear",
-                             note="target stated without a number"))
-    seen: set[str] = set()
+        rows.append(_qualitative_row(side, outcomes, used, rows, region, region_code, year))
+    # One no_target row per core indicator without a target: its headline figure, the
+    # first of the indicator's headline kind (GDP's growth rate rather than its total).
+    headline = v["headline"]
+    untargeted: dict[str, list[Figure]] = {}
     for f in outcomes:
         o = f.mention
-        if id(f) in used or not o.metric_id or o.metric_id in seen:
+        if id(f) in used or not o.metric_id or any(r.metric_id == o.metric_id for r in rows):
             continue
-        if any(r.metric_id == o.metric_id and r.kind == o.kind for r in rows):
-            continue
-        seen.add(o.metric_id)
-        rows.append(ReconRow(region, region_code, year, o.metric, o.metric_id, o.kind, None, f.side(), "no_target"))
+        untargeted.setdefault(o.metric_id, []).append(f)
+    for mid, found in untargeted.items():
+        f = min(found, key=lambda g: (g.mention.kind != headline.get(mid, g.mention.kind), g.mention.start))
+        o = f.mention
+        rows.append(ReconRow(region, region_code, year, o.metric, mid, o.kind, None, f.side(), "no_target"))
     return rows
+
+
+def _qualitative_row(
+    side: Side, outcomes: Sequence[Figure], used: set[int], rows: Sequence[ReconRow],
+    region: str | None, region_code: str | None, year: int,
+) -> ReconRow:
+    """A target without a number (与经济增长同步, 完成国家下达任务) beside its indicator's outcome.
+
+    RECON_GUIDE: with an outcome it is ``unclear`` (the outcome is shown for the
+    reader to judge); with none at all, ``not_reported``.
+    """
+    mid = side.metric_id
+    if mid is not None and any(r.metric_id == mid and r.target is not None for r in rows):
+        mid = None  # the indicator has a numeric target already; these words qualify it
+    if mid is None:
+        return ReconRow(region, region_code, year, side.text, None, None, side, None, "unclear",
+                        note="target stated without a number")
+    # A rank (第3位) or share says nothing of whether the words were met.
+    found = [f for f in outcomes if id(f) not in used and f.mention.metric_id == mid
+             and f.mention.kind in ("growth", "level", "change")]
+    # The headline figure: a growth rate for growth indicators when there is one.
+    found.sort(key=lambda f: (f.mention.kind != "growth", f.mention.start))
+    if not found:
+        return ReconRow(region, region_code, year, side.text, mid, None, side, None, "not_reported",
+                        note="target stated without a number; no outcome reported")
+    f = found[0]
+    used.add(id(f))
+    return ReconRow(region, region_code, year, side.text, mid, f.mention.kind, side, f.side(), "unclear",
+                    note="target stated without a number; judge the outcome against its words")
 
 
 def target_paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -281,8 +317,17 @@ def qualitative_targets(text: str, start: int, end: int, mentions: Sequence[Ment
         a, b = start + m.start(), start + m.end()
         if any(a <= x.start < b for x in mentions):
             continue
-        if v["qualitative"].search(m.group()):
+        q = v["qualitative"].search(m.group())
+        if q:
             clause = m.group().strip()
             a += m.group().find(clause)
-            out.append(Side(doc, a, a + len(clause), clause, None, None, None))
+            named = clean_phrase(m.group()[: q.start()])
+            # 粮食产量和…、单位地区生产总值能耗降低…完成国家下达目标任务: one row per indicator named.
+            ids: list[str] = []
+            for part in [named, *re.split(r"[和及与、]", named)]:
+                for kind in ("growth", "level", "change", "share"):
+                    ids += [i for i in metric_ids(clean_phrase(part), kind) if i not in ids]
+            mids: list[str | None] = [*ids] or [None]
+            for mid in mids:
+                out.append(Side(doc, a, a + len(clause), clause, None, None, None, metric_id=mid))
     return out
