@@ -27,7 +27,7 @@ TRAIL_WORDS = re.compile(
     r"超过|超|逾|近|约|接近|保持在|保持|控制在|在|至|到|累计|共计|共|合计|总计|不少于|不低于|至少|"
     r"不超过|年均|平均|排名|位列|位居|居|名列|列|全市|全区|全省|全国|中心城区|首次|连续|历经|"
     r"完成|新增加|有|已|的|了|占|和|预计|降至|升至|增至|提高到|增加到|降到|降|升|增|减|按可比口径|"
-    r"按可比价格计算|可比|由|力争|确保|争取|努力|上涨|下跌|平均为|平均|约为|继续|稳定在|稳定)+$"
+    r"按可比价格计算|可比|由|力争|确保|争取|努力|上涨|下跌|平均为|平均|约为|继续|稳定在|稳定|实际|上升)+$"
 )
 
 #: Verbs that start the clause of a count: 实施帮扶项目102个 → the object is the metric.
@@ -41,6 +41,13 @@ VERB_HEAD = re.compile(
 AFTER_STOP = re.compile(r"[0-9，,。；;：:、（(）)\n“”]|建设|成效|完成|实现|达到|投入|开展|获得|被|等|的|全部|已|正式|顺利|相继|陆续|分别|通过|落地|开工|竣工|投用|建成")
 
 PHRASE_MAX = 30
+
+#: A change from one value to another (从…增加到, 由…提高到): the subject comes before 从/由.
+FROM_TO = re.compile(
+    r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)[^，,。；;]{0,20}?[0-9０-９][^，,。；;]*?"
+    r"(?:增加|提高|增长|扩大|上升|下降|减少|降低|缩小|提升|发展|跃升)(?:到|至|为)"
+    r"(?:[^，,。；;0-9０-９]{0,8}?(?:[0-9０-９]{4}年)?(?:底|末)?的?)$"
+)
 
 #: A clause that only says whom or what a project reaches: 惠及8个小区、3494户.
 BENEFIT_HEAD = re.compile(r"^(惠及|涉及|覆盖|包括|包含|共涉及)")
@@ -97,6 +104,10 @@ def metric_phrase(
 ) -> str:
     """The phrase naming what the number at ``[start, end)`` measures."""
     raw = text[clause_start:start]
+    # 国内生产总值从1997年的7.4万亿元增加到2002年的: the end value measures the subject of 从/由.
+    span = FROM_TO.match(raw)
+    if span:
+        return clean_phrase(span.group("subject"))[-PHRASE_MAX:]
     # 优良天数248天、同比增加30天: what follows an earlier figure in the clause.
     earlier = [m.end() for m in _earlier_number().finditer(raw)]
     if earlier:
@@ -144,7 +155,7 @@ def _earlier_number() -> re.Pattern[str]:
     words = [u for cls in ("measure", "classifier", "duration", "percent", "change") for u in units[cls]]
     alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     # 5G基站: a number glued to a letter is part of a name, not an earlier figure.
-    return re.compile(rf"(?<![A-Za-z.])[0-9][0-9.,]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?")
+    return re.compile(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?")
 
 
 def is_contentless(phrase: str | None) -> bool:
@@ -182,6 +193,8 @@ def metric_ids(phrase: str | None, kind: str, context: str | None = None, unit: 
     (['gdp'], [])
     >>> metric_ids("新开工和竣工面积", "level")
     ['new_construction_area', 'completed_construction_area']
+    >>> FROM_TO.match("国内生产总值从１９９７年的７．４万亿元增加到２００２年的").group("subject")
+    '国内生产总值'
     >>> metric_ids("城镇、农村常住居民人均可支配收入", "growth")
     ['urban_income', 'rural_income']
     """
