@@ -251,3 +251,22 @@ def test_one_year_covers_every_figure_of_its_sentence() -> None:
     assert _explicit_year("初步统计，2025年全省地区生产总值60199.45亿元、增长") == 2025
     assert _explicit_year("社区用房平均面积由2013年底的") == 2013
     assert _explicit_year("社区用房平均面积由2013年底的288平方米增加到") is None
+
+
+# Caught bug (dev corpus, xinjiang_2026): 城乡居民 incomes stated together 分别 gave both
+# figures the all-residents id; the first is the urban figure, the second the rural one.
+def test_urban_and_rural_incomes_respectively() -> None:
+    found = extract("城乡居民人均可支配收入分别增长5.3%、7%。")
+    assert [(m["text"], m["metric_id"]) for m in found] == [("5.3%", "urban_income"), ("7%", "rural_income")]
+
+
+# Caught bug (dev corpus, anhui_2026): 城镇、农村常住居民人均可支配收入 lists two qualifiers of one head.
+def test_qualifiers_sharing_one_head_respectively() -> None:
+    found = extract("城镇、农村常住居民人均可支配收入分别增长4.4%、5.9%。")
+    assert [(m["text"], m["metric_id"]) for m in found] == [("4.4%", "urban_income"), ("5.9%", "rural_income")]
+
+
+# Caught bug (dev corpus, national_2003): the end value of 从…增加到 measures the subject.
+def test_end_value_of_a_change_measures_the_subject() -> None:
+    found = extract("国内生产总值从１９９７年的７．４万亿元增加到２００２年的１０．２万亿元。")
+    assert [(m["text"], m["metric_id"]) for m in found] == [("７．４万亿元", "gdp"), ("１０．２万亿元", "gdp")]

@@ -42,6 +42,8 @@ AFTER_STOP = re.compile(r"[0-9，,。；;：:、（(）)\n“”]|建设|成效|
 
 PHRASE_MAX = 30
 
+#: The start value of such a change (国内生产总值从1997年的7.4万亿元…).
+FROM_START = re.compile(r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)(?:[0-9０-９]{4}年)?(?:底|末|初)?的?$")
 #: A change from one value to another (从…增加到, 由…提高到): the subject comes before 从/由.
 FROM_TO = re.compile(
     r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)[^，,。；;]{0,20}?[0-9０-９][^，,。；;]*?"
@@ -105,7 +107,7 @@ def metric_phrase(
     """The phrase naming what the number at ``[start, end)`` measures."""
     raw = text[clause_start:start]
     # 国内生产总值从1997年的7.4万亿元增加到2002年的: the end value measures the subject of 从/由.
-    span = FROM_TO.match(raw)
+    span = FROM_TO.match(raw) or FROM_START.match(raw)
     if span:
         return clean_phrase(span.group("subject"))[-PHRASE_MAX:]
     # 优良天数248天、同比增加30天: what follows an earlier figure in the clause.

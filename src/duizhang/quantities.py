@@ -250,7 +250,16 @@ def _respectively(text: str, mentions: list[Mention], contexts: dict[int, str], 
     """新开工和竣工面积分别达到47.9万和92.3万平方米: the i-th figure takes the i-th metric."""
     i = 0
     while i < len(mentions):
-        if "分别" not in contexts[id(mentions[i])] or len(ids[i]) < 2:
+        if "分别" not in contexts[id(mentions[i])]:
+            i += 1
+            continue
+        m = mentions[i]
+        if len(ids[i]) < 2 and m.metric and "城乡" in m.metric:
+            # 城乡居民人均可支配收入分别增长5.3%、7%: urban first, then rural.
+            split = [metric_ids(m.metric.replace("城乡", part, 1), m.kind, None, m.unit) for part in ("城镇", "农村")]
+            if all(len(x) == 1 for x in split) and split[0] != split[1]:
+                ids[i] = [split[0][0], split[1][0]]
+        if len(ids[i]) < 2:
             i += 1
             continue
         j = i
