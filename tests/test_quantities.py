@@ -270,3 +270,11 @@ def test_qualifiers_sharing_one_head_respectively() -> None:
 def test_end_value_of_a_change_measures_the_subject() -> None:
     found = extract("国内生产总值从１９９７年的７．４万亿元增加到２００２年的１０．２万亿元。")
     assert [(m["text"], m["metric_id"]) for m in found] == [("７．４万亿元", "gdp"), ("１０．２万亿元", "gdp")]
+
+
+# Caught bug (dev corpus, hunan_2026): a predicate between two figures of one subject
+# (、稳居全国前十强、增长4.8%) was taken for the second figure's metric.
+def test_predicate_list_keeps_the_subject() -> None:
+    found = extract("全省地区生产总值达到5.53万亿元、稳居全国前十强、增长4.8%。")
+    assert [(m["text"], m["metric_id"]) for m in found if m["kind"] != "rank"] == [
+        ("5.53万亿元", "gdp"), ("4.8%", "gdp")]

@@ -15,7 +15,7 @@ from .vocab import load_toml
 
 #: Words stripped from the front of a phrase: scope, time and stance words.
 LEAD_WORDS = re.compile(
-    r"^(?:其中|全年|预计|力争|确保|努力|争取|实现|完成|全区|全市|全省|全县|全国|全镇|我区|我市|我省|本区|"
+    r"^(?:其中|全年|预计|力争|中央提出|我们提出|提出|确保|努力|争取|实现|完成|全区|全市|全省|全县|全国|全镇|我区|我市|我省|本区|"
     r"年末|年底|当年|同比|累计|共|此外|另外|并|且|和|与|及|以及|通过|已|已经|今年|去年|明年|计划|预期|"
     r"[0-9]{4}年(?:底|末)?|[0-9]{1,2}月|一年来|五年来|过去五年|今后五年|[一二三四五]年|到[0-9]{4}年|要|将|全部|整体|"
     r"精心|全力|大力|扎实|稳步|积极|持续|加快|深入|着力|全面|有序|高标准|高质量|成功|顺利|又|再)+"
@@ -25,7 +25,7 @@ LEAD_WORDS = re.compile(
 TRAIL_WORDS = re.compile(
     r"(?:分别|均|同比|比上年|较上年|增长|增速|增幅|下降|降低|减少|提高|提升|增加|达到|达|为|是|实现|突破|"
     r"超过|超|逾|近|约|接近|保持在|保持|控制在|在|至|到|累计|共计|共|合计|总计|不少于|不低于|至少|"
-    r"不超过|年均|平均|排名|位列|位居|居|名列|列|全市|全区|全省|全国|中心城区|首次|连续|历经|"
+    r"不超过|年均|平均|排名|位列|位居|稳居|居|名列|列|全市|全区|全省|全国|中心城区|首次|连续|历经|"
     r"完成|新增加|有|已|的|了|占|和|预计|降至|升至|增至|提高到|增加到|降到|降|升|增|减|按可比口径|"
     r"按可比价格计算|可比|由|力争|确保|争取|努力|上涨|下跌|平均为|平均|约为|继续|稳定在|稳定|实际|上升)+$"
 )
@@ -114,6 +114,9 @@ def metric_phrase(
     earlier = [m.end() for m in _earlier_number().finditer(raw)]
     if earlier:
         raw = raw[earlier[-1] :]
+        # 地区生产总值达到5.53万亿元、稳居全国前十强、增长4.8%: only the last item of a
+        # list of predicates is this figure's; a bare 增长 then inherits the subject.
+        raw = raw[raw.rfind("、") + 1 :]
     before = clean_phrase(raw)
     tail = text[end : min(ceil, end + PHRASE_MAX)]
     stop = AFTER_STOP.search(tail)

@@ -61,6 +61,7 @@ class _Vocab:
     change_before: re.Pattern[str]
     estimate: re.Pattern[str]
     target: re.Pattern[str]
+    met_target: re.Pattern[str]
     scope_after: re.Pattern[str]
     scope_noun: re.Pattern[str]
     scope_before: re.Pattern[str]
@@ -124,6 +125,7 @@ def _vocab() -> _Vocab:
         change_before=re.compile(k["change_before"]),
         estimate=re.compile(s["estimate"]),
         target=re.compile(s["target"]),
+        met_target=re.compile(s["met_target"]),
         scope_after=re.compile(s["scope_after"]),
         scope_noun=re.compile(s["scope_noun"]),
         scope_before=re.compile(s["scope_before"]),
@@ -488,7 +490,7 @@ def _stance(role: str | None, sentence_before: str, meta: Meta, scope: bool) -> 
     if role is None or role in ("preamble", "other"):
         if meta.doctype == "plan" and not meta.review_years:
             return "target"
-    if role not in ("review", "problems") and v.target.search(sentence_before):
+    if role not in ("review", "problems") and v.target.search(v.met_target.sub("", sentence_before)):
         return "target"
     return "actual"
 
@@ -545,7 +547,8 @@ def _year(
     if stance == "other" or _AVERAGE.search(clause):
         return None
     actual = stance in ("actual", "estimate")
-    if actual and _HELD.search(clause):
+    # 稳居全国前十强、增长4.8%: a value held over years must be this figure's own (its 、-item).
+    if actual and _HELD.search(clause[clause.rfind("、") + 1 :]):
         return None
     if not actual and _WINDOW.search(sentence_before):
         return None
