@@ -278,3 +278,11 @@ def test_predicate_list_keeps_the_subject() -> None:
     found = extract("全省地区生产总值达到5.53万亿元、稳居全国前十强、增长4.8%。")
     assert [(m["text"], m["metric_id"]) for m in found if m["kind"] != "rank"] == [
         ("5.53万亿元", "gdp"), ("4.8%", "gdp")]
+
+
+# Caught bug (dev corpus, national_2005): 分别 after two figures in their own clauses
+# refers back to their subjects, in order.
+def test_respectively_refers_back_to_the_subjects_before_it() -> None:
+    found = extract("城镇居民人均可支配收入9422元，农村居民人均纯收入2936元，扣除价格因素，分别实际增长7．7％和6．8％。")
+    assert [(m["text"], m["metric_id"]) for m in found] == [
+        ("9422元", "urban_income"), ("2936元", "rural_income"), ("7．7％", "urban_income"), ("6．8％", "rural_income")]

@@ -20,8 +20,8 @@ from duizhang.library import Library
 from .conftest import DEV, DEV_GOLD, GOLD, needs_dev
 
 #: Measured 2026-12-01 (status 0.749, strict 0.647), less a margin for ties.
-STATUS_FLOOR = 0.84  # measured 0.846
-STRICT_FLOOR = 0.805  # measured 0.810
+STATUS_FLOOR = 0.845  # measured 0.849
+STRICT_FLOOR = 0.82  # measured 0.825
 
 
 def _scorer() -> Any:

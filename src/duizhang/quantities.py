@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from .metrics import is_contentless, metric_ids, metric_phrase
+from .metrics import clean_phrase, is_contentless, metric_ids, metric_phrase
 from .model import Cleaned, Mention, Meta, Section, Span
 from .numerals import to_number
 from .structure import section_at
@@ -262,6 +262,9 @@ def _respectively(text: str, mentions: list[Mention], contexts: dict[int, str], 
             if all(len(x) == 1 for x in split) and split[0] != split[1]:
                 ids[i] = [split[0][0], split[1][0]]
         if len(ids[i]) < 2:
+            if _respectively_back(text, mentions, i, ids):
+                i += 2
+                continue
             i += 1
             continue
         j = i
@@ -271,6 +274,26 @@ def _respectively(text: str, mentions: list[Mention], contexts: dict[int, str], 
             for k, mid in enumerate(list(ids[i])):
                 ids[i + k] = [mid]
         i = j + 1
+
+
+def _respectively_back(text: str, mentions: list[Mention], i: int, ids: list[list[str]]) -> bool:
+    """城镇居民人均可支配收入9422元，农村居民人均纯收入2936元，分别实际增长7.7%和6.8%:
+    a pair after 分别 without a subject of its own takes the subjects of the pair before it."""
+    if i + 1 >= len(mentions) or text[mentions[i].end : mentions[i + 1].start].strip() not in ("和", "、", "及", "与"):
+        return False
+    before = [k for k in range(i) if not any(c in text[mentions[k].end : mentions[i].start] for c in "。；;\n")]
+    if len(before) < 2:
+        return False
+    a, b = before[-2], before[-1]
+    if not (ids[a] and ids[b] and ids[a] != ids[b] and mentions[a].kind == mentions[b].kind != mentions[i].kind):
+        return False
+    # The pair after 分别 names nothing itself: the clause before it holds no figure's noun.
+    if not is_contentless(clean_phrase(text[mentions[b].end : mentions[i].start].split("，")[-1].split(",")[-1])):
+        return False
+    for k, src in ((i, a), (i + 1, b)):
+        ids[k] = list(ids[src])
+        mentions[k].metric = mentions[src].metric
+    return True
 
 
 def _share_metrics(text: str, mentions: list[Mention]) -> None:

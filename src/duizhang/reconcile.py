@@ -163,12 +163,28 @@ def judge(target: Mention, outcome: Mention, ceiling: bool) -> tuple[str, float 
     return ("achieved" if signed >= tv - 1e-9 else "missed"), ratio
 
 
-def _best(target: Figure, outcomes: Sequence[Figure], used: set[int]) -> tuple[Figure | None, float]:
+#: A comparison with a base year (比2002年增长65.5%): change over several years.
+_BASE_YEAR = re.compile(r"(?:比|较)((?:19|20)[0-9]{2}|(?:１９|２０)[０-９]{2})年(?:底|末)?[^，,。；;]{0,4}$")
+
+
+def over_years(f: Figure, year: int) -> bool:
+    """Whether a growth or change figure compares with a year before the last one.
+
+    >>> from duizhang.model import Mention
+    >>> m = Mention("a", 0, 1, "65.5%", 65.5, "%", "growth", 1, "exact", "actual", year=2007)
+    >>> over_years(Figure(m, context="国内生产总值达到24.66万亿元，比2002年增长"), 2007)
+    True
+    """
+    b = _BASE_YEAR.search(f.context)
+    return f.mention.kind in ("growth", "change") and b is not None and year - int(b.group(1)) > 1
+
+
+def _best(target: Figure, outcomes: Sequence[Figure], used: set[int], year: int | None = None) -> tuple[Figure | None, float]:
     t = target.mention
     best: tuple[float, int, Figure] | None = None
     for i, f in enumerate(outcomes):
         o = f.mention
-        if id(f) in used or not _compatible(t, o):
+        if id(f) in used or not _compatible(t, o) or (year is not None and over_years(f, year)):
             continue
         if t.metric_id and o.metric_id:
             if t.metric_id != o.metric_id:
@@ -230,7 +246,7 @@ def reconcile(
             prev = f
             continue
         prev = f
-        match, score = _best(f, outcomes, used)
+        match, score = _best(f, outcomes, used, year)
         row = ReconRow(region, region_code, year, t.metric, t.metric_id, t.kind, f.side(), None, "not_reported")
         if match is not None:
             used.add(id(match))
@@ -255,7 +271,7 @@ def reconcile(
     untargeted: dict[str, list[Figure]] = {}
     for f in outcomes:
         o = f.mention
-        if id(f) in used or not o.metric_id or any(r.metric_id == o.metric_id for r in rows):
+        if id(f) in used or not o.metric_id or any(r.metric_id == o.metric_id for r in rows) or over_years(f, year):
             continue
         untargeted.setdefault(o.metric_id, []).append(f)
     for mid, found in untargeted.items():
