@@ -15,7 +15,16 @@ import pytest
 
 from duizhang.library import Library
 from duizhang.model import Mention
-from duizhang.reconcile import Figure, Side, judge, qualitative_targets, reconcile, similarity
+from duizhang.reconcile import (
+    Figure,
+    Side,
+    fill_qualitative_outcomes,
+    judge,
+    qualitative_outcome,
+    qualitative_targets,
+    reconcile,
+    similarity,
+)
 
 
 def M(text: str, value: float, kind: str = "growth", qualifier: str = "exact", direction: int | None = 1,
@@ -164,3 +173,35 @@ def test_target_without_a_number_beside_its_outcome_is_unclear() -> None:
 def test_words_of_a_target_without_a_number_name_its_indicator(clause: str, ids: list[str | None]) -> None:
     sides = qualitative_targets(clause + "。", 0, len(clause) + 1, [], "a.txt")
     assert [s.metric_id for s in sides] == ids
+
+
+# Outcomes stated without a number, by class (RECON_GUIDE "unclear"), from the 2026 provincial reports.
+@pytest.mark.parametrize(("review", "metric_id", "words", "value"), [
+    ("城镇调查失业率保持历史最好水平，物价稳定。", "unemployment_rate", "保持历史最好水平", None),
+    ("居民消费价格与上年持平。", "cpi", "与上年持平", 0.0),
+    ("物价总体平稳。生态环境质量保持全国前列。", "cpi", "总体平稳", None),
+    ("去年固定资产投资、社会消费品零售总额和CPI涨幅也未达年初预期。", "cpi", "未达年初预期", None),
+    ("粮食播种面积、单产、总产连续6年增长。", "grain_output", "连续6年增长", None),
+    ("能耗强度和主要污染物排放总量持续下降。", "energy_intensity", "持续下降", None),
+    ("城镇新增就业超额完成全年任务。", "new_jobs", "超额完成全年任务", None),
+])
+def test_outcome_without_a_number(review: str, metric_id: str, words: str, value: float | None) -> None:
+    side = qualitative_outcome(review, [(0, len(review))], metric_id, "b.txt")
+    assert side is not None and (side.text, side.value) == (words, value)
+
+
+@pytest.mark.parametrize(("review", "metric_id"), [
+    ("地区生产总值增长5%，总体平稳。", "gdp"),  # a figure stands between: it is the outcome
+    ("城镇新增就业45万人，完成全年任务的118%。", "new_jobs"),
+    ("农民收入稳中有升。", "cpi"),  # another indicator's words
+])
+def test_no_outcome_words_for_the_indicator(review: str, metric_id: str) -> None:
+    assert qualitative_outcome(review, [(0, len(review))], metric_id, "b.txt") is None
+
+
+def test_flat_cpi_against_a_ceiling_is_achieved() -> None:
+    t = Mention("a.txt", 0, 4, "2%左右", 2, "%", "growth", 1, "about", "target", "居民消费价格涨幅", "cpi", 2025)
+    rows = reconcile([Figure(t)], [], 2025)
+    review = "一、2025年工作回顾\n居民消费价格与上年持平。"
+    fill_qualitative_outcomes(rows, [("b.txt", None, review, [(0, len(review))])])
+    assert [(r.status, r.outcome.text if r.outcome else None) for r in rows] == [("achieved", "与上年持平")]

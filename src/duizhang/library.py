@@ -18,7 +18,15 @@ from . import __version__, regions
 from .model import DuizhangError, Mention, RawDocument, Report
 from .pipeline import raw_to_report
 from .read import iter_paths, path_to_raw
-from .reconcile import Figure, ReconRow, Side, qualitative_targets, reconcile, target_paragraphs
+from .reconcile import (
+    Figure,
+    ReconRow,
+    Side,
+    fill_qualitative_outcomes,
+    qualitative_targets,
+    reconcile,
+    target_paragraphs,
+)
 from .store import SameReport, Store
 
 if TYPE_CHECKING:
@@ -421,7 +429,21 @@ class Library:
                     if (q.start, q.metric_id) not in seen:
                         seen.add((q.start, q.metric_id))
                         qual.append(Side(q.doc, q.start, q.end, q.text, None, None, None, int(r["id"]), q.metric_id))
-        return reconcile(targets, outcomes, y, name, code, texts=texts, qualitative=qual)
+        rows = reconcile(targets, outcomes, y, name, code, texts=texts, qualitative=qual)
+        fill_qualitative_outcomes(rows, self._review_sources(o_docs))
+        return rows
+
+    def _review_sources(self, doc_ids: list[int]) -> list[tuple[str, int | None, str, list[tuple[int, int]]]]:
+        """(name, id, text, review spans) of the documents that report a year's outcomes."""
+        out: list[tuple[str, int | None, str, list[tuple[int, int]]]] = []
+        for d in doc_ids:
+            row = self.store.query(
+                "SELECT d.name, d.body_start, d.body_end, c.text FROM documents d JOIN contents c ON c.doc_id = d.id "
+                "WHERE d.id = ?", (d,))[0]
+            spans = [(int(s["start"]), int(s["end"])) for s in self.store.query(
+                "SELECT start, \"end\" FROM sections WHERE doc_id = ? AND role = 'review' AND parent IS NULL", (d,))]
+            out.append((row["name"], d, row["text"], spans or [(int(row["body_start"]), int(row["body_end"]))]))
+        return out
 
     def reconcile(self, region: str | None = None, year: int | None = None) -> pd.DataFrame:
         """The 对账单 as a DataFrame: one row per target (and per untargeted core outcome)."""

@@ -222,3 +222,18 @@ def metric_ids(phrase: str | None, kind: str, context: str | None = None, unit: 
         if len(ids) > 1:
             return ids
     return [one] if one else []
+
+
+@cache
+def metric_names(metric_id: str) -> re.Pattern[str] | None:
+    """A pattern finding the indicator's names in running text (not anchored phrases).
+
+    >>> metric_names("cpi").search("全年居民消费价格与上年持平").group()
+    '居民消费价格'
+    """
+    for r in load_toml("metrics.toml")["metric"]:
+        if r["id"] == metric_id:
+            # Names anchored to a whole phrase (^经济$) would match any prose.
+            free = [n for n in r["names"] if not n.startswith("^")]
+            return re.compile("|".join(f"(?:{n})" for n in free), re.I) if free else None
+    return None

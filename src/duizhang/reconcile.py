@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from .metrics import clean_phrase, metric_ids
+from .metrics import clean_phrase, metric_ids, metric_names
 from .model import Mention
 from .vocab import load_toml
 
@@ -106,6 +106,9 @@ def _vocab() -> dict[str, Any]:
         "qualitative": re.compile(data["qualitative_target"]),
         "target_paragraph": re.compile(data["target_paragraph"]),
         "headline": dict(data["headline_kind"]),
+        "qualitative_outcome": re.compile(data["qualitative_outcome"]),
+        "flat": re.compile(data["flat_outcome"]),
+        "outcome_names": {k: re.compile(p) for k, p in data["outcome_names"].items()},
     }
 
 
@@ -347,3 +350,68 @@ def qualitative_targets(text: str, start: int, end: int, mentions: Sequence[Ment
             for mid in mids:
                 out.append(Side(doc, a, a + len(clause), clause, None, None, None, metric_id=mid))
     return out
+
+
+#: Farthest the words of a numberless outcome may stand after the indicator's name.
+OUTCOME_WORDS_REACH = 40
+
+
+def qualitative_outcome(text: str, spans: Sequence[tuple[int, int]], metric_id: str, doc: str) -> Side | None:
+    r"""The first place in ``spans`` of ``text`` where the indicator's name is followed,
+    in its sentence and with no figure between, by words that state an outcome without
+    a number (居民消费价格与上年持平); None if there is none.
+
+    >>> t = "一、2025年工作回顾\n城镇调查失业率保持历史最好水平，居民消费价格与上年持平。"
+    >>> qualitative_outcome(t, [(0, len(t))], "cpi", "a").text, qualitative_outcome(t, [(0, len(t))], "cpi", "a").value
+    ('与上年持平', 0.0)
+    >>> qualitative_outcome("地区生产总值增长5%，总体平稳。", [(0, 15)], "gdp", "a") is None
+    True
+    """
+    v = _vocab()
+    patterns = [p for p in (metric_names(metric_id), v["outcome_names"].get(metric_id)) if p is not None]
+    if not patterns:
+        return None
+    names = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
+    for a, b in spans:
+        for sentence in re.finditer(r"[^。；;\n]+", text[a:b]):
+            s0 = a + sentence.start()
+            for name in names.finditer(sentence.group()):
+                rest = sentence.group()[name.end() : name.end() + OUTCOME_WORDS_REACH]
+                words = v["qualitative_outcome"].search(rest)
+                if words is None or re.search(r"[0-9０-９]", rest[: words.start()]):
+                    continue
+                if re.search(r"[0-9０-９]", words.group()) is None and re.search(r"[0-9０-９]", rest[words.end() : words.end() + 2]):
+                    continue
+                start = s0 + name.end() + words.start()
+                value = 0.0 if v["flat"].search(words.group()) else None
+                return Side(doc, start, start + len(words.group()), words.group(), value, None, None)
+    return None
+
+
+def fill_qualitative_outcomes(
+    rows: Sequence[ReconRow], sources: Sequence[tuple[str, int | None, str, list[tuple[int, int]]]],
+) -> None:
+    """Give core rows left ``not_reported`` the outcome their review states without a number.
+
+    ``sources``: (doc, doc_id, text, review spans) of the Y+1 reports. The row becomes
+    ``unclear`` with the words as its outcome, or is judged when the words state a value
+    (持平 against a CPI ceiling is achieved).
+    """
+    v = _vocab()
+    for row in rows:
+        if row.status != "not_reported" or row.metric_id is None or row.target is None:
+            continue
+        for doc, doc_id, text, spans in sources:
+            side = qualitative_outcome(text, spans, row.metric_id, doc)
+            if side is None:
+                continue
+            row.outcome = Side(side.doc, side.start, side.end, side.text, side.value, None, None, doc_id)
+            row.status, row.note = "unclear", "outcome stated without a number"
+            t = row.target
+            if side.value is not None and t.value is not None and row.kind is not None:
+                target = Mention(t.doc, t.start, t.end, t.text, t.value, "%", row.kind, None,  # type: ignore[arg-type]
+                                 t.qualifier or "exact", "target", value_max=t.value_max)  # type: ignore[arg-type]
+                outcome = Mention(doc, side.start, side.end, side.text, side.value, "%", row.kind, None, "exact", "actual")  # type: ignore[arg-type]
+                row.status = judge(target, outcome, row.metric_id in v["ceiling"])[0]
+                row.note = f"outcome stated without a number ({side.text} read as {side.value:g})"
+            break
