@@ -59,7 +59,7 @@ MEASURE_FIRST = frozenset(["%", "元", "美元", "平方米", "亩", "公里", "
 
 
 #: Phrases that name nothing by themselves; the metric comes from the figure before.
-CONTENTLESS = re.compile(r"(增速|增幅|总量|规模|总额|比重|占比|排名|位次|其中|分别|总计|合计|同比|完成|达到|实现|"
+CONTENTLESS = re.compile(r"(增速|增幅|总量|规模|总额|比重|占比|排名|位次|其中|分别|总计|合计|同比|完成|达到|实现|产量|增产|"
                          r"增长|年均|共计|人均|面积|总数|金额|数量|全年|其|为|是|)+")
 
 

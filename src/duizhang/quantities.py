@@ -524,7 +524,7 @@ _SECTION_YEAR = re.compile(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.
 _STATE_BEFORE = re.compile(r"(达到|达|增加到|提高到|增至|升至|突破|超过|总数达|总量达)$")
-_PERIOD_SUM = re.compile(r"(五年|累计|共计|年均|合计|连续[0-9一二三四五六七八九十]+年)")
+_PERIOD_SUM = re.compile(r"(五年|累计|共计|年均|合计|连续[0-9一二三四五六七八九十]+年|(?<![0-9０-９])[2-9２-９]年(?:来|间|共|增长|提高|下降))")
 #: A value held over several years (连续4年超过90万人, 每年新增, 稳定在) describes no single year.
 _HELD = re.compile(r"连续[0-9一二三四五六七八九十]+年|每年|稳定在|保持在|稳居|始终")
 #: A target over a window of years (用3—5年时间, 三年内): no single year.

@@ -19,6 +19,9 @@ from .metrics import clean_phrase, metric_ids, metric_names
 from .model import Mention
 from .vocab import load_toml
 
+#: Least score for a core target and a figure without an id (or the reverse) to pair.
+CORE_PHRASE_SIMILARITY = 0.72
+
 #: Phrase similarity (bigram Dice) below which two figures are not the same metric.
 #: Calibrated on the sample pair: 创新型中小企业 vs 专精特新中小企业 scores 0.46 and
 #: must not pair; 民心工程 vs 民心工程 scores 1.0.
@@ -194,8 +197,11 @@ def _best(target: Figure, outcomes: Sequence[Figure], used: set[int], year: int 
                 continue
             score = 1.0
         elif t.metric_id or o.metric_id:
-            # One side is a core indicator, the other not: only a near-identical phrase pairs.
+            # One side is a core indicator, the other not: only a near-identical phrase pairs
+            # (外贸出口总额 is not 进出口总额).
             score = similarity(t.metric, o.metric) * 0.9
+            if score < CORE_PHRASE_SIMILARITY:
+                continue
         else:
             score = similarity(t.metric, o.metric)
         if score < MIN_SIMILARITY:
