@@ -205,3 +205,13 @@ def test_flat_cpi_against_a_ceiling_is_achieved() -> None:
     review = "一、2025年工作回顾\n居民消费价格与上年持平。"
     fill_qualitative_outcomes(rows, [("b.txt", None, review, [(0, len(review))])])
     assert [(r.status, r.outcome.text if r.outcome else None) for r in rows] == [("achieved", "与上年持平")]
+
+
+def test_growth_target_reported_only_as_a_rank_is_unclear() -> None:
+    t = Mention("a.txt", 0, 4, "3%左右", 3, "%", "growth", 1, "about", "target", "一般公共预算收入", "budget_revenue", 2025)
+    rank = Mention("b.txt", 0, 2, "第八", 8, "rank", "rank", None, "exact", "actual", "一般公共预算收入",
+                   "budget_revenue", 2025)
+    level = Mention("b.txt", 5, 9, "500亿元", 5e10, "元", "level", None, "exact", "actual", "一般公共预算收入",
+                    "budget_revenue", 2025)
+    rows = reconcile([Figure(t)], [Figure(level), Figure(rank)], 2025)
+    assert [(r.status, r.outcome.text if r.outcome else None) for r in rows if r.target] == [("unclear", "第八")]

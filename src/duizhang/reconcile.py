@@ -274,6 +274,18 @@ def reconcile(
         rows.append(row)
     for side in qualitative:
         rows.append(_qualitative_row(side, outcomes, used, rows, region, region_code, year))
+    # A numeric core target whose indicator is reported only by its rank (一般公共预算收入
+    # …居全国第八) cannot be judged. (A level beside a growth target is usually another
+    # figure altogether, the year's total: not an outcome of the target.)
+    for row in rows:
+        if row.status != "not_reported" or row.metric_id is None or row.target is None or row.target.value is None:
+            continue
+        other = [f for f in outcomes if id(f) not in used and f.mention.metric_id == row.metric_id
+                 and f.mention.kind == "rank" != row.kind]
+        if other:
+            used.add(id(other[0]))
+            row.outcome, row.status = other[0].side(), "unclear"
+            row.note = f"the outcome is given as a {other[0].mention.kind}, not as the target's {row.kind}"
     # One no_target row per core indicator without a target: its headline figure, the
     # first of the indicator's headline kind (GDP's growth rate rather than its total).
     headline = v["headline"]

@@ -264,6 +264,27 @@ def _period_cue(words: str, single: int, search: bool) -> str | None:
     return "year" if o is not None else None
 
 
+_SALUTATION_LEAD = re.compile(r"^各位代表[!！，,、：:]?")
+#: A framing first sentence about the plan period (2025年是“十四五”收官之年。).
+_FRAMING = re.compile(r"^(?:19|20)[0-9]{2}年是[^。！!]{0,30}?(?:收官|开局|决胜|攻坚|关键)之年[。！!]")
+
+
+def _opening_words(paragraph: str, single: int) -> str:
+    """Where a paragraph's period cue stands: after a salutation, and after a framing
+    sentence (2025年是“十四五”收官之年。五年来，…) when a five-year cue follows it.
+
+    >>> _opening_words("各位代表！2025年是“十四五”收官之年。五年来，我们…", 2025)
+    '五年来，我们…'
+    >>> _opening_words("2025年是“十四五”收官之年。一年来，我们…", 2025)
+    '2025年是“十四五”收官之年。一年来，我们…'
+    """
+    p = _SALUTATION_LEAD.sub("", paragraph)
+    framing = _FRAMING.match(p)
+    if framing and _period_cue(p[framing.end() :][:40], single, search=False) == "five_year":
+        return p[framing.end() :]
+    return p
+
+
 def text_to_periods(text: str, sections: list[Section], meta: Meta) -> list[Span]:
     r"""Within the parts of a report that cover five years, which stretches describe one year.
 
@@ -289,7 +310,7 @@ def text_to_periods(text: str, sections: list[Section], meta: Meta) -> list[Span
             mode = _period_cue(sec.title, single, search=True) or "five_year"
             run_start = sec.start
             for m in PARAGRAPH_RE.finditer(text, sec.heading_end, sec.end):
-                cue = _period_cue(m.group("p")[:40], single, search=False)
+                cue = _period_cue(_opening_words(m.group("p"), single)[:40], single, search=False)
                 if cue is not None and cue != mode:
                     if m.start("p") > run_start:
                         out.append(Span(run_start, m.start("p"), mode))
