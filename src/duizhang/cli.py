@@ -331,19 +331,20 @@ def reconcile_(db: str, region: str | None, year: int | None, fmt: str) -> None:
     out = _out()
     for (reg, y), rs in groups.items():
         t = Table(title=f"对账单 {reg} {y}")
-        for col in ("metric", "target", "outcome", "status", "ratio", "conf.", "source"):
+        for col in ("metric", "target", "outcome", "status", "ratio", "why", "source"):
             t.add_column(col, overflow="fold")
         for r in rs:
             style = STATUS_STYLE.get(r.status, "")
             src = " / ".join(f"{s.doc}:{s.start}" for s in (r.target, r.outcome) if s)
             t.add_row(
-                (r.metric or "") + (f" [dim]({r.metric_id})[/]" if r.metric_id else ""),
-                r.target.text if r.target else "—",
-                r.outcome.text if r.outcome else "—",
+                escape(r.metric or "") + (f" [dim]({r.metric_id})[/]" if r.metric_id else ""),
+                escape(r.target.text) if r.target else "—",
+                escape(r.outcome.text) if r.outcome else "—",
                 f"[{style}]{r.status}[/]",
                 f"{r.ratio:.2f}" if r.ratio is not None else "",
-                f"{r.confidence:.2f}" if r.confidence is not None else "",
-                src,
+                # The reason for anything but a plain match of the same indicator.
+                "" if r.status in ("achieved", "missed") and (r.confidence or 0) >= 1 else escape(r.reason or ""),
+                escape(src),
             )
         out.print(t)
         counts = {s: sum(1 for r in rs if r.status == s) for s in STATUSES}

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +22,11 @@ from .reconcile import (
     Figure,
     ReconRow,
     Side,
+    explain,
     fill_qualitative_outcomes,
     qualitative_targets,
     reconcile,
+    sentence_at,
     target_paragraphs,
 )
 from .store import SameReport, Store
@@ -431,7 +433,36 @@ class Library:
                         qual.append(Side(q.doc, q.start, q.end, q.text, None, None, None, int(r["id"]), q.metric_id))
         rows = reconcile(targets, outcomes, y, name, code, texts=texts, qualitative=qual)
         fill_qualitative_outcomes(rows, self._review_sources(o_docs))
+        self._explain(rows, o_docs)
         return rows
+
+    def _explain(self, rows: list[ReconRow], o_docs: list[int]) -> None:
+        """Each side's sentence, and a reason for each row (a five-year figure where the year's is missing)."""
+        cache: dict[int, str] = {}
+
+        def text_of(doc_id: int) -> str:
+            if doc_id not in cache:
+                cache[doc_id] = self.store.query("SELECT text FROM contents WHERE doc_id = ?", (doc_id,))[0]["text"]
+            return cache[doc_id]
+
+        qo = ",".join("?" * len(o_docs))
+        for row in rows:
+            t, o = row.target, row.outcome
+            if t is not None and t.doc_id is not None:
+                row.target = replace(t, sentence=sentence_at(text_of(t.doc_id), t.start, t.end))
+            if o is not None and o.doc_id is not None:
+                row.outcome = replace(o, sentence=sentence_at(text_of(o.doc_id), o.start, o.end))
+            if row.status == "not_reported" and row.metric_id and o_docs:
+                # Only a figure over several years (五年累计…, 年均…) was given for the indicator.
+                other = self.store.query(
+                    f"SELECT doc_id, start, \"end\", text FROM mentions WHERE doc_id IN ({qo}) AND metric_id = ? "
+                    "AND year IS NULL AND stance IN ('actual', 'estimate') ORDER BY doc_id, start LIMIT 1",
+                    [*o_docs, row.metric_id])
+                if other:
+                    m = other[0]
+                    said = sentence_at(text_of(int(m["doc_id"])), int(m["start"]), int(m["end"]))
+                    row.reason = f"only a figure over several years was reported: {said}"
+            row.reason = explain(row)
 
     def _review_sources(self, doc_ids: list[int]) -> list[tuple[str, int | None, str, list[tuple[int, int]]]]:
         """(name, id, text, review spans) of the documents that report a year's outcomes."""
@@ -559,8 +590,9 @@ class Library:
 RECON_COLUMNS = [
     "region", "region_code", "year", "metric", "metric_id", "kind", "status", "ratio", "confidence",
     "target_text", "target_value", "target_value_max", "target_qualifier", "target_doc", "target_start", "target_end",
+    "target_sentence",
     "outcome_text", "outcome_value", "outcome_value_max", "outcome_qualifier", "outcome_doc", "outcome_start",
-    "outcome_end", "note",
+    "outcome_end", "outcome_sentence", "note", "reason",
 ]
 
 
@@ -569,9 +601,9 @@ def flatten_row(r: ReconRow) -> dict[str, Any]:
     d: dict[str, Any] = {
         "region": r.region, "region_code": r.region_code, "year": r.year, "metric": r.metric,
         "metric_id": r.metric_id, "kind": r.kind, "status": r.status, "ratio": r.ratio,
-        "confidence": r.confidence, "note": r.note,
+        "confidence": r.confidence, "note": r.note, "reason": r.reason,
     }
     for name, side in (("target", r.target), ("outcome", r.outcome)):
-        for f in ("text", "value", "value_max", "qualifier", "doc", "start", "end"):
+        for f in ("text", "value", "value_max", "qualifier", "doc", "start", "end", "sentence"):
             d[f"{name}_{f}"] = getattr(side, f) if side else None
     return d

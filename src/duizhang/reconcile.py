@@ -47,6 +47,8 @@ class Side:
     doc_id: int | None = None
     #: For a target without a number: the core indicator its words name (居民收入…同步).
     metric_id: str | None = None
+    #: The sentence the figure stands in (its first ``SENTENCE_CHARS`` characters).
+    sentence: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def num(x: float | None) -> float | int | None:
@@ -55,7 +57,30 @@ class Side:
         return {
             "doc": self.doc, "start": self.start, "end": self.end, "text": self.text,
             "value": num(self.value), "value_max": num(self.value_max), "qualifier": self.qualifier,
+            "sentence": self.sentence,
         }
+
+
+#: How much of a side's sentence a row carries.
+SENTENCE_CHARS = 80
+
+
+def sentence_at(text: str, start: int, end: int) -> str:
+    r"""The sentence around ``[start, end)``, cut to ``SENTENCE_CHARS`` around the figure.
+
+    >>> t = "一、回顾\n全年地区生产总值增长5.2%，一般公共预算收入增长8%。新增就业1万人。"
+    >>> sentence_at(t, t.index("8%"), t.index("8%") + 2)
+    '全年地区生产总值增长5.2%，一般公共预算收入增长8%。'
+    """
+    a = max(text.rfind(c, 0, start) for c in "。！？；;\n") + 1
+    stops = [i for i in (text.find(c, end) for c in "。！？；;\n") if i >= 0]
+    b = min(stops) + 1 if stops else len(text)
+    s = text[a:b].strip()
+    if len(s) <= SENTENCE_CHARS:
+        return s
+    # Keep the figure in view: the part before it is cut first.
+    lead = max(0, start - a - (SENTENCE_CHARS - (end - start)) // 2)
+    return ("…" if lead else "") + text[a + lead : a + lead + SENTENCE_CHARS].strip() + "…"
 
 
 @dataclass(slots=True)
@@ -86,6 +111,8 @@ class ReconRow:
     confidence: float | None = None
     note: str | None = None
     details: list[Side] = field(default_factory=list)
+    #: Why the row has its status, in a few words (for the table view).
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +124,7 @@ class ReconRow:
             "ratio": None if self.ratio is None else round(self.ratio, 4),
             "confidence": None if self.confidence is None else round(self.confidence, 3),
             "note": self.note,
+            "reason": self.reason,
         }
 
 
@@ -112,6 +140,7 @@ def _vocab() -> dict[str, Any]:
         "qualitative_outcome": re.compile(data["qualitative_outcome"]),
         "flat": re.compile(data["flat_outcome"]),
         "outcome_names": {k: re.compile(p) for k, p in data["outcome_names"].items()},
+        "same_count": {k: frozenset(v) for k, v in data["same_count"].items()},
     }
 
 
@@ -136,7 +165,10 @@ def similarity(a: str | None, b: str | None) -> float:
 def _compatible(t: Mention, o: Mention) -> bool:
     if t.kind != o.kind:
         return False
-    return t.unit == o.unit
+    if t.unit == o.unit:
+        return True
+    same = _vocab()["same_count"].get(t.metric_id or "", ())
+    return t.metric_id == o.metric_id and t.unit in same and o.unit in same
 
 
 def judge(target: Mention, outcome: Mention, ceiling: bool) -> tuple[str, float | None]:
@@ -212,6 +244,23 @@ def _best(target: Figure, outcomes: Sequence[Figure], used: set[int], year: int 
     return (best[2], best[0]) if best else (None, 0.0)
 
 
+def _join(a: str | None, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+def _stated_before(f: Figure, rows: Sequence[ReconRow]) -> ReconRow | None:
+    """The row of the same target stated earlier in the report (same indicator, kind and value)."""
+    t = f.mention
+    for r in rows:
+        if r.target is None or r.target.value != t.value or r.kind != t.kind or r.target.doc != t.doc:
+            continue
+        if t.metric_id is not None and r.metric_id == t.metric_id:
+            return r
+        if t.metric_id is None and r.metric_id is None and similarity(r.metric, t.metric) >= 0.8:
+            return r
+    return None
+
+
 def _attribute_of_previous(prev: Figure, cur: Figure, text: str) -> bool:
     """惠及8个小区、3494户、42万平方米: bare figures listed after a count describe the same target.
 
@@ -255,6 +304,11 @@ def reconcile(
             prev = f
             continue
         prev = f
+        twin = _stated_before(f, rows)
+        if twin is not None:
+            # The main targets and the work plan state it again: one row, naming the other.
+            twin.note = _join(twin.note, f"also stated as {t.text} ({t.doc}:{t.start})")
+            continue
         match, score = _best(f, outcomes, used, year)
         row = ReconRow(region, region_code, year, t.metric, t.metric_id, t.kind, f.side(), None, "not_reported")
         if match is not None:
@@ -302,6 +356,10 @@ def reconcile(
     return rows
 
 
+#: A target relative to economic growth (与经济增长同步, 高于经济增速).
+RELATIONAL = re.compile(r"经济(增长|增速)")
+
+
 def _qualitative_row(
     side: Side, outcomes: Sequence[Figure], used: set[int], rows: Sequence[ReconRow],
     region: str | None, region_code: str | None, year: int,
@@ -327,8 +385,17 @@ def _qualitative_row(
                         note="target stated without a number; no outcome reported")
     f = found[0]
     used.add(id(f))
-    return ReconRow(region, region_code, year, side.text, mid, f.mention.kind, side, f.side(), "unclear",
-                    note="target stated without a number; judge the outcome against its words")
+    note = "target stated without a number; judge the outcome against its words"
+    if RELATIONAL.search(side.text) and mid != "gdp" and f.mention.kind == "growth" and f.mention.value is not None:
+        # 居民收入增长与经济增长同步: both growth rates, and which is higher, for the reader.
+        gdp = next((g for g in outcomes if g.mention.metric_id == "gdp" and g.mention.kind == "growth"
+                    and g.mention.value is not None and not over_years(g, year)), None)
+        if gdp is not None and gdp.mention.value is not None:
+            a, b = f.mention.value, gdp.mention.value
+            word = "below" if a < b else "above" if a > b else "equal to"
+            note = (f"{f.mention.metric}增长{f.mention.text}, {gdp.mention.metric}增长{gdp.mention.text}: "
+                    f"{word} economic growth")
+    return ReconRow(region, region_code, year, side.text, mid, f.mention.kind, side, f.side(), "unclear", note=note)
 
 
 def target_paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -433,3 +500,22 @@ def fill_qualitative_outcomes(
                 row.status = judge(target, outcome, row.metric_id in v["ceiling"])[0]
                 row.note = f"outcome stated without a number ({side.text} read as {side.value:g})"
             break
+
+
+def explain(row: ReconRow) -> str:
+    """A short reason for the row's status, for readers of the table.
+
+    >>> explain(ReconRow(None, None, 2025, "x", "gdp", "growth", None, None, "no_target"))
+    'reported without a target'
+    """
+    if row.reason:
+        return row.reason
+    if row.status == "no_target":
+        return "reported without a target"
+    if row.status == "not_reported":
+        return row.note or "no outcome for this indicator in the review of the year"
+    if row.status == "unclear":
+        return row.note or "cannot be judged"
+    if row.confidence is not None and row.confidence < 1.0:
+        return f"{row.status}: matched by phrase (similarity {row.confidence:.2f})"
+    return f"{row.status}: same indicator" + (f", {row.note}" if row.note else "")
