@@ -227,6 +227,10 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool) -> No
         except KeyboardInterrupt:
             err.print("[yellow]interrupted: the documents stored so far are complete; run again to go on[/]")
             sys.exit(130)
+        if summary.regions:
+            # The stored 对账单 (table recon_rows) of the regions that got reports.
+            with err.status(f"updating the 对账单 of {len(summary.regions)} region(s)"):
+                lib.refresh_recon(summary.regions)
     for _source, message in summary.repeats:
         err.print(f"[yellow]repeat:[/] {message}", soft_wrap=True)
     for _source, message in summary.failed:
@@ -246,6 +250,8 @@ def reparse(db: str) -> None:
     """Parse every stored document again from its kept raw bytes (after upgrading duizhang)."""
     with _open(db) as lib:
         summary = lib.reparse()
+        with err.status("updating the 对账单 of every region"):
+            lib.refresh_recon()
     for _, message in summary.failed:
         err.print(f"[red]error:[/] {message}", soft_wrap=True)
     err.print(f"{len(summary.added)} reparsed, {len(summary.failed)} failed")

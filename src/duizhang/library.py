@@ -52,6 +52,9 @@ class AddSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
     #: Files holding a report already stored from another file: (source, message).
     repeats: list[tuple[str, str]] = field(default_factory=list)
+    #: Regions of the added reports: their stored 对账单 is out of date until
+    #: :meth:`Library.refresh_recon` (or the next ``reconcile``) recomputes it.
+    regions: set[str] = field(default_factory=set)
 
 
 def _context(text: str, start: int) -> str:
@@ -121,6 +124,9 @@ class Library:
                 note(raw.source, "repeat")
                 return
             summary.added.append(raw.source)
+            codes = [c for c in (report.meta.region_code, report.meta.region_now_code) if c]
+            self.store.forget_recon(codes)
+            summary.regions.update(codes)
             note(raw.source, "added")
 
         own = {str(Path(self.path).resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
@@ -178,6 +184,9 @@ class Library:
             doc_id = self.store.put(report, raw.data, __version__, contexts, same_text=False)
         except SameReport as e:
             return "skipped", f"{name}: not added, {e}", e.doc_id
+        codes = [c for c in (report.meta.region_code, report.meta.region_now_code) if c]
+        if codes:
+            self.refresh_recon(codes)
         return "added", f"{name}: {report.meta.region or 'region unknown'}, {len(report.mentions)} figures", doc_id
 
     def document(self, doc_id: int) -> dict[str, Any]:
@@ -211,6 +220,7 @@ class Library:
     def reparse(self, progress: Callable[[str, str], None] | None = None) -> AddSummary:
         """Parse every stored document again from its raw bytes (after upgrading duizhang)."""
         summary = AddSummary()
+        self.store.forget_recon()  # every stored 对账单 row is recomputed from the new parse
         ids = [int(r["id"]) for r in self.store.query("SELECT id FROM documents ORDER BY id")]
         for doc_id in ids:  # one document in memory at a time
             row = self.store.query(
@@ -382,14 +392,52 @@ class Library:
             codes = [(r["region_code"], r["region"]) for r in self.store.query(
                 "SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL ORDER BY region_code")]
         rows: list[ReconRow] = []
+        fresh = self.store.recon_fresh()
         for code, name in codes:
-            years = [year] if year else self.years_with_pairs(code)
-            for y in years:
-                t_docs, o_docs = self._pair_docs(code, y, "plan"), self._pair_docs(code, y, "review")
-                if year and region and (not t_docs or not o_docs):
-                    raise LibraryError(self._missing(name, y, t_docs, o_docs))
-                rows += self._reconcile_one(code, name, y, t_docs, o_docs)
+            if year and region:
+                t_docs, o_docs = self._pair_docs(code, year, "plan"), self._pair_docs(code, year, "review")
+                if not t_docs or not o_docs:
+                    raise LibraryError(self._missing(name, year, t_docs, o_docs))
+            if code not in fresh:
+                self.refresh_recon([code])
+                fresh.add(code)
+            rows += [_row_of(r) for r in self.store.recon_records(code, year)]
         return rows
+
+    def compute_recon(self, code: str) -> list[ReconRow]:
+        """Reconcile every year of one region from its documents (what the stored table holds)."""
+        names = self.store.query(
+            "SELECT region FROM documents WHERE region_code = ? ORDER BY delivered_date DESC, id DESC LIMIT 1", (code,))
+        name = names[0]["region"] if names else None
+        rows: list[ReconRow] = []
+        for y in self.years_with_pairs(code):
+            rows += self._reconcile_one(code, name or code, y, self._pair_docs(code, y, "plan"),
+                                        self._pair_docs(code, y, "review"))
+        return rows
+
+    def refresh_recon(self, codes: Iterable[str] | None = None) -> int:
+        """Recompute and store the 对账单 of these regions (every region if None); returns rows stored.
+
+        Reports of a unit re-coded since pair under its new code, so the codes linked
+        to a given one through ``region_now_code`` are refreshed with it.
+        """
+        if codes is None:
+            self.store.forget_recon()
+            todo = {r["region_code"] for r in self.store.query(
+                "SELECT DISTINCT region_code FROM documents WHERE region_code IS NOT NULL")}
+        else:
+            todo = set(codes)
+            for c in list(todo):
+                todo |= {r["code"] for r in self.store.query(
+                    "SELECT region_code AS code FROM documents WHERE region_now_code = ? "
+                    "UNION SELECT region_now_code FROM documents WHERE region_code = ? AND region_now_code IS NOT NULL",
+                    (c, c))}
+        n = 0
+        for code in sorted(todo):
+            records = [_record_of(r) for r in self.compute_recon(code)]
+            self.store.replace_recon(code, records)
+            n += len(records)
+        return n
 
     def _missing(self, name: str, y: int, t_docs: list[int], o_docs: list[int]) -> str:
         parts = []
@@ -594,6 +642,31 @@ RECON_COLUMNS = [
     "outcome_text", "outcome_value", "outcome_value_max", "outcome_qualifier", "outcome_doc", "outcome_start",
     "outcome_end", "outcome_sentence", "note", "reason",
 ]
+
+
+def _record_of(r: ReconRow) -> dict[str, Any]:
+    """A 对账单 row as the columns of the stored table (``store.RECON_FIELDS``)."""
+    d = {k: v for k, v in flatten_row(r).items()}
+    for name, side in (("target", r.target), ("outcome", r.outcome)):
+        d[f"{name}_doc_id"] = side.doc_id if side else None
+    d["details"] = json.dumps([x.to_dict() for x in r.details], ensure_ascii=False)
+    return d
+
+
+def _row_of(rec: Any) -> ReconRow:
+    """A stored 对账单 row back as a :class:`ReconRow`."""
+    def side(name: str) -> Side | None:
+        if rec[f"{name}_text"] is None:
+            return None
+        return Side(rec[f"{name}_doc"], rec[f"{name}_start"], rec[f"{name}_end"], rec[f"{name}_text"],
+                    rec[f"{name}_value"], rec[f"{name}_value_max"], rec[f"{name}_qualifier"], rec[f"{name}_doc_id"],
+                    sentence=rec[f"{name}_sentence"])
+
+    details = [Side(d["doc"], d["start"], d["end"], d["text"], d["value"], d["value_max"], d["qualifier"],
+                    sentence=d.get("sentence")) for d in json.loads(rec["details"] or "[]")]
+    return ReconRow(rec["region"], rec["region_code"], rec["year"], rec["metric"], rec["metric_id"], rec["kind"],
+                    side("target"), side("outcome"), rec["status"], rec["ratio"], rec["confidence"], rec["note"],
+                    details, rec["reason"])
 
 
 def flatten_row(r: ReconRow) -> dict[str, Any]:

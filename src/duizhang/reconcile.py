@@ -186,15 +186,16 @@ def judge(target: Mention, outcome: Mention, ceiling: bool) -> tuple[str, float 
     if tv is None or ov is None:
         return "unclear", None
     ratio = ov / tv if target.kind == "level" and tv else None
-    if ceiling or target.qualifier == "below":
-        upper = target.value_max if target.value_max is not None else tv
-        return ("achieved" if ov <= upper + 1e-9 else "missed"), ratio
     t_dir = target.direction or 1
     o_dir = outcome.direction or 1
     if target.kind in ("growth", "change") and t_dir == -1:
-        # A reduction target (能耗下降3%): the outcome's reduction must reach it.
+        # A reduction target (能耗下降3%以上): the outcome's reduction must reach it, even
+        # for an indicator whose level is a ceiling.
         reached = o_dir == -1 and ov >= tv - 1e-9
         return ("achieved" if reached else "missed"), ratio
+    if ceiling or target.qualifier == "below":
+        upper = target.value_max if target.value_max is not None else tv
+        return ("achieved" if ov <= upper + 1e-9 else "missed"), ratio
     if target.kind == "rank":
         return ("achieved" if ov <= tv + 1e-9 else "missed"), None
     signed = ov * o_dir if target.kind in ("growth", "change") else ov

@@ -102,6 +102,36 @@ MIGRATIONS: list[str] = [
     ALTER TABLE documents ADD COLUMN region_now_code TEXT;
     CREATE INDEX documents_region_now ON documents(region_now_code);
     """,
+    # 4: the 对账单 itself, so that SQL and Datasette users read it without Python. Rows of a
+    # region are recomputed whenever a report of it is added or the library is reparsed;
+    # recon_state says which regions are up to date.
+    """
+    CREATE TABLE recon_rows (
+        id INTEGER PRIMARY KEY,
+        region_code TEXT NOT NULL, region TEXT, year INTEGER NOT NULL,
+        metric TEXT, metric_id TEXT, kind TEXT,
+        status TEXT NOT NULL CHECK (status IN ('achieved', 'missed', 'not_reported', 'no_target', 'unclear')),
+        ratio REAL, confidence REAL, note TEXT, reason TEXT,
+        target_doc_id INTEGER, target_doc TEXT, target_start INTEGER, target_end INTEGER, target_text TEXT,
+        target_value REAL, target_value_max REAL, target_qualifier TEXT, target_sentence TEXT,
+        outcome_doc_id INTEGER, outcome_doc TEXT, outcome_start INTEGER, outcome_end INTEGER, outcome_text TEXT,
+        outcome_value REAL, outcome_value_max REAL, outcome_qualifier TEXT, outcome_sentence TEXT,
+        details TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX recon_rows_region_year ON recon_rows(region_code, year);
+    CREATE TABLE recon_state (
+        region_code TEXT PRIMARY KEY,
+        refreshed_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    """,
+]
+
+#: Columns of a stored 对账单 row, in table order (after ``id``).
+RECON_FIELDS = [
+    "region_code", "region", "year", "metric", "metric_id", "kind", "status", "ratio", "confidence", "note", "reason",
+    *[f"{side}_{f}" for side in ("target", "outcome")
+      for f in ("doc_id", "doc", "start", "end", "text", "value", "value_max", "qualifier", "sentence")],
+    "details",
 ]
 
 #: Sentence boundaries for the full-text index.
@@ -281,6 +311,40 @@ class Store:
             self.conn.execute("INSERT INTO sentences_fts (rowid, text) VALUES (?, ?)", (cur.lastrowid, sent))
 
     # -- reading ---------------------------------------------------------
+
+    # -- the stored 对账单 ------------------------------------------------
+
+    def replace_recon(self, region_code: str, records: list[dict[str, Any]]) -> None:
+        """Replace a region's stored 对账单 rows (``RECON_FIELDS`` each) in one transaction."""
+        c = self.conn
+        cols = ", ".join(f'"{f}"' for f in RECON_FIELDS)
+        marks = ",".join("?" * len(RECON_FIELDS))
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.execute("DELETE FROM recon_rows WHERE region_code = ?", (region_code,))
+            c.executemany(f"INSERT INTO recon_rows ({cols}) VALUES ({marks})",
+                          [tuple(r.get(f) for f in RECON_FIELDS) for r in records])
+            c.execute("INSERT OR REPLACE INTO recon_state (region_code, refreshed_at) VALUES (?, datetime('now'))",
+                      (region_code,))
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def recon_fresh(self) -> set[str]:
+        """Regions whose stored 对账单 is up to date."""
+        return {r[0] for r in self.conn.execute("SELECT region_code FROM recon_state")}
+
+    def forget_recon(self, region_codes: list[str] | None = None) -> None:
+        """Mark regions' stored rows (all if None) as out of date."""
+        if region_codes is None:
+            self.conn.execute("DELETE FROM recon_state")
+        else:
+            self.conn.executemany("DELETE FROM recon_state WHERE region_code = ?", [(c,) for c in region_codes])
+
+    def recon_records(self, region_code: str, year: int | None = None) -> list[sqlite3.Row]:
+        sql = "SELECT * FROM recon_rows WHERE region_code = ?" + (" AND year = ?" if year else "")
+        return self.query(sql + " ORDER BY year, id", (region_code, year) if year else (region_code,))
 
     def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
