@@ -286,3 +286,22 @@ def test_respectively_refers_back_to_the_subjects_before_it() -> None:
     found = extract("城镇居民人均可支配收入9422元，农村居民人均纯收入2936元，扣除价格因素，分别实际增长7．7％和6．8％。")
     assert [(m["text"], m["metric_id"]) for m in found] == [
         ("9422元", "urban_income"), ("2936元", "rural_income"), ("7．7％", "urban_income"), ("6．8％", "rural_income")]
+
+
+# Metric classes from the dev gold (issue 9): the indicator behind a comparison or a rank.
+@pytest.mark.parametrize(("text", "expected"), [
+    # 高于全国N个百分点: the gap carries the indicator of the figure before it.
+    ("进出口总值增长6.4%、高于全国2.6个百分点。", [("6.4%", "foreign_trade"), ("2.6个百分点", "foreign_trade")]),
+    # 增幅比一季度回落N个百分点: a comparison, not a name.
+    ("全社会固定资产投资增幅比一季度回落17.2个百分点。", [("17.2个百分点", "fixed_asset_investment")]),
+    # a rank in words before another rank
+    ("进出口贸易总额由上年居世界第四位上升为第三位。", [("第四位", "foreign_trade"), ("第三位", "foreign_trade")]),
+    # 增产 trails the indicator
+    ("粮食总产量增产3877万吨。", [("3877万吨", "grain_output")]),
+    # a record year's output and its rank
+    ("粮食最高年产840亿斤、居全国第5位。", [("840亿斤", "grain_output"), ("第5位", "grain_output")]),
+    # a span of time is no indicator's value
+    ("城镇新增就业连续4年超过90万人。", [("4年", None), ("超过90万人", "new_jobs")]),
+])
+def test_metric_behind_comparisons_and_ranks(text: str, expected: list[tuple[str, str | None]]) -> None:
+    assert [(m["text"], m["metric_id"]) for m in extract(text)] == expected

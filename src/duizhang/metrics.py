@@ -27,7 +27,10 @@ TRAIL_WORDS = re.compile(
     r"超过|超|逾|近|约|接近|保持在|保持|控制在|在|至|到|累计|共计|共|合计|总计|不少于|不低于|至少|"
     r"不超过|年均|平均|排名|位列|位居|稳居|居|名列|列|全市|全区|全省|全国|中心城区|首次|连续|历经|"
     r"完成|新增加|有|已|的|了|占|和|预计|降至|升至|增至|提高到|增加到|降到|降|升|增|减|按可比口径|"
-    r"按可比价格计算|可比|由|力争|确保|争取|努力|上涨|下跌|平均为|平均|约为|继续|稳定在|稳定|实际|上升|翻番|翻一番|翻了一番)+$"
+    r"按可比价格计算|可比|由|力争|确保|争取|努力|上涨|下跌|平均为|平均|约为|继续|稳定在|稳定|实际|上升|翻番|翻一番|翻了一番|增产|减产|"
+    # 增幅比一季度回落17.2个百分点, 由上年居世界第四位, 高于全国2.6个百分点: comparisons, not names
+    r"比[^，,。；;比]{1,8}?(?:回落|加快|放缓|提高|下降|上升)|由上年|上年|世界|高于|低于|快于|慢于|好于|"
+    r"全国平均水平|全国平均|平均水平)+$"
 )
 
 #: Verbs that start the clause of a count: 实施帮扶项目102个 → the object is the metric.
@@ -160,7 +163,9 @@ def _earlier_number() -> re.Pattern[str]:
     words = [u for cls in ("measure", "classifier", "duration", "percent", "change") for u in units[cls]]
     alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     # 5G基站: a number glued to a letter is part of a name, not an earlier figure.
-    return re.compile(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?")
+    return re.compile(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?"
+                      # a rank written in words (居世界第四位上升为第三位)
+                      r"|第[一二三四五六七八九十]+位")
 
 
 def is_contentless(phrase: str | None) -> bool:
@@ -176,10 +181,16 @@ def is_contentless(phrase: str | None) -> bool:
 RATE_SUFFIX = re.compile(r"(增速|增幅|排名|位次|排位)$")
 
 
+#: A span of time (连续4年, 3个月) is no core indicator's value unless a rule names the unit.
+TIME_UNITS = frozenset({"年", "个月", "个多月", "小时", "分钟"})
+
+
 def _match(phrase: str, kind: str, context: str | None, unit: str | None = None) -> str | None:
     phrase = RATE_SUFFIX.sub("", phrase) or phrase
     for r in _rules():
         if kind not in r.kinds or (r.units is not None and unit is not None and kind != "rank" and unit not in r.units):
+            continue
+        if unit in TIME_UNITS and (r.units is None or unit not in r.units):
             continue
         if r.context is not None and not (r.context.search(phrase) or (context and r.context.search(context))):
             continue
