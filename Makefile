@@ -14,7 +14,7 @@ endif
 $(BIN)/duizhang: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,ocr]'
 	touch $@
 
 demo: $(BIN)/duizhang
@@ -48,6 +48,7 @@ bench: $(BIN)/duizhang
 	$(BIN)/python bench/bench_parse.py $(REPORTS)
 	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 2000 --jobs 2
 	$(BIN)/python bench/bench_web.py $(REPORTS) --docs 2000
+	$(BIN)/python bench/bench_ocr.py ../shared/corpus/dev/hubei_2025_gwr_scan.pdf --pages 4
 
 clean:
 	rm -rf $(VENV) .eval-*.jsonl .pytest_cache .mypy_cache .ruff_cache

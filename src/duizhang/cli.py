@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
+from .decode import OCR_MODES
 from .export import FORMATS, WHAT
 from .export import frame as export_frame
 from .export import write as export_write
@@ -46,19 +48,36 @@ def _out() -> Console:
     return probe if probe.is_terminal else Console(width=PIPE_WIDTH, highlight=False)
 
 
-def _reports(paths: tuple[str, ...], check: bool) -> Iterator[Report | Failure]:
-    """Parse lazily, with a progress bar on a terminal for batches of more than a few files."""
+def _reports(paths: tuple[str, ...], check: bool, ocr: str = "auto") -> Iterator[Report | Failure]:
+    """Parse lazily, with a progress bar on a terminal for batches of more than a few files
+    and for the pages of a scan read by OCR."""
     files = list(iter_paths(paths))
-    if not err.is_terminal or len(files) < PROGRESS_MIN_FILES:
-        yield from iter_reports(files, check=check)
+    if not err.is_terminal:
+        yield from iter_reports(files, check=check, ocr=ocr)
         return
     from rich.progress import Progress
 
+    from . import ocr as ocr_mod
+
     with Progress(console=err, transient=True) as bar:
-        task = bar.add_task("parsing", total=len(files))
-        for r in iter_reports(files, check=check):
-            bar.advance(task)
-            yield r
+        task = bar.add_task("parsing", total=len(files)) if len(files) >= PROGRESS_MIN_FILES else None
+        pages: list[Any] = []
+
+        def page_done(done: int, total: int) -> None:
+            if not pages:
+                pages.append(bar.add_task("OCR pages", total=total))
+            bar.update(pages[0], completed=done, total=total)
+            if done >= total:
+                bar.remove_task(pages.pop())
+
+        ocr_mod.set_progress(page_done)
+        try:
+            for r in iter_reports(files, check=check, ocr=ocr):
+                if task is not None:
+                    bar.advance(task)
+                yield r
+        finally:
+            ocr_mod.set_progress(None)
 
 
 def _summary(ok: int, failed: list[Failure], what: str = "read") -> None:
@@ -71,6 +90,11 @@ def _summary(ok: int, failed: list[Failure], what: str = "read") -> None:
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 check_option = click.option(
     "--force", is_flag=True, help="Parse files even if they do not look like a work report or plan report."
+)
+ocr_option = click.option(
+    "--ocr", type=click.Choice(OCR_MODES), default="auto", show_default=True,
+    help="auto: read PDF pages without a text layer (scans) by OCR, which needs "
+    "pip install 'duizhang[ocr]'; never: report such files as unreadable.",
 )
 
 
@@ -99,7 +123,8 @@ def main() -> None:
 @paths_argument
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document (docs.jsonl fields plus sections).")
 @check_option
-def read(paths: tuple[str, ...], as_json: bool, force: bool) -> None:
+@ocr_option
+def read(paths: tuple[str, ...], as_json: bool, force: bool, ocr: str) -> None:
     """Show what each report is: region, type, date, session, speaker, years, sections.
 
     PATHS are files or folders (read recursively); '-' reads standard input.
@@ -107,7 +132,7 @@ def read(paths: tuple[str, ...], as_json: bool, force: bool) -> None:
     """
     out = Console(highlight=False, soft_wrap=True)
     ok, failed = 0, []
-    for r in _reports(paths, check=not force):
+    for r in _reports(paths, check=not force, ocr=ocr):
         if isinstance(r, Failure):
             failed.append(r)
             continue
@@ -130,7 +155,8 @@ def read(paths: tuple[str, ...], as_json: bool, force: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
 @click.option("--limit", type=int, default=0, help="Show at most N mentions per document in the table (0 = all).")
 @check_option
-def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, force: bool) -> None:
+@ocr_option
+def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, force: bool, ocr: str) -> None:
     """Extract every figure: value, unit, kind, qualifier, stance, metric, year.
 
     \b
@@ -146,7 +172,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
     csvw = CsvWriter(stream, MENTION_FIELDS) if fmt == "csv" else None
     ok, failed, total = 0, [], 0
     try:
-        for r in _reports(paths, check=not force):
+        for r in _reports(paths, check=not force, ocr=ocr):
             if isinstance(r, Failure):
                 failed.append(r)
                 continue
@@ -198,7 +224,8 @@ def _fail(e: DuizhangError) -> click.ClickException:
 @click.option("-j", "--jobs", type=int, default=1, show_default=True, help="Parse in this many processes.")
 @click.option("--keep-duplicates", is_flag=True,
               help="Also store a report already in the library from another file (another encoding or format).")
-def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool) -> None:
+@ocr_option
+def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: str) -> None:
     """Ingest report files and folders into the library (created if missing).
 
     The raw bytes of every file are kept, so nothing is lost and a newer
@@ -223,7 +250,7 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool) -> No
             bar.update(task, advance=1, description=f"{outcome}: {Path(source).name}")
 
         try:
-            summary = lib.add(files, jobs=jobs, progress=step, keep_duplicates=keep_duplicates)
+            summary = lib.add(files, jobs=jobs, progress=step, keep_duplicates=keep_duplicates, ocr=ocr)
         except KeyboardInterrupt:
             err.print("[yellow]interrupted: the documents stored so far are complete; run again to go on[/]")
             sys.exit(130)

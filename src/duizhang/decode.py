@@ -251,18 +251,38 @@ def _with_title(main: str, html: str) -> str:
     return main[:at] + title + "\n" + main[at:]
 
 
-def pdf_to_text(data: bytes, name: str) -> str:
-    """The text layer of a PDF as paragraphs; scanned PDFs are refused clearly."""
+#: How a PDF's pages without a text layer are read: ``auto`` runs OCR on them, ``never`` refuses.
+OCR_MODES = ("auto", "never")
+
+
+def pdf_to_text(data: bytes, name: str, ocr: str = "auto") -> tuple[str, float | None]:
+    """The text of a PDF as paragraphs, and the mean OCR confidence if pages needed OCR.
+
+    Pages with a text layer are read from it; pages without one (a scan) go through
+    OCR when ``ocr`` is ``auto`` and the OCR extra is installed.
+    """
     from .pdftext import join_lines, pdf_lines
 
     try:
         pages = pdf_lines(data)
     except Exception as e:  # pdfminer raises many types on broken or hostile files
         raise ReadError(f"{name}: not a readable PDF ({type(e).__name__}: {e})") from e
+    blank = [i for i, lines in enumerate(pages) if not lines]
+    confidence: float | None = None
+    if blank and ocr == "auto":
+        from .ocr import ocr_pages
+
+        read = ocr_pages(data, name, blank)
+        for i, page in read.items():
+            pages[i] = page.lines
+        n = sum(len(p.lines) for p in read.values())
+        confidence = sum(p.confidence * len(p.lines) for p in read.values()) / n if n else 0.0
     text = join_lines(pages)
     if not text.strip():
-        raise ReadError(f"{name}: the PDF has no text layer (a scan?); OCR is not supported")
-    return text
+        hint = "OCR found no text" if confidence is not None else (
+            "run with --ocr auto to read it by OCR" if ocr == "never" else "OCR is not available")
+        raise ReadError(f"{name}: the PDF has no text layer (a scan?); {hint}")
+    return text, confidence
 
 
 def docx_to_text(data: bytes, name: str) -> str:
@@ -318,14 +338,18 @@ def split_run_on(text: str) -> str:
     )
 
 
-def raw_to_text(raw: RawDocument) -> DecodedText:
-    """Decode a raw document by its type (suffix, then content sniffing)."""
+def raw_to_text(raw: RawDocument, ocr: str = "auto") -> DecodedText:
+    """Decode a raw document by its type (suffix, then content sniffing).
+
+    ``ocr``: ``auto`` reads PDF pages without a text layer by OCR, ``never`` does not.
+    """
     suffix = raw.suffix
     data = raw.data
     if not data.strip():
         raise ReadError(f"{raw.name}: the file is empty")
     if suffix == ".pdf" or data.startswith(b"%PDF-"):
-        return DecodedText(pdf_to_text(data, raw.name), "pdf", "pdf")
+        text, confidence = pdf_to_text(data, raw.name, ocr)
+        return DecodedText(text, "pdf", "pdf", confidence)
     if suffix == ".docx" or (data.startswith(b"PK\x03\x04") and b"word/" in data[:2000]):
         return DecodedText(docx_to_text(data, raw.name), "docx", "docx")
     if data.startswith(b"PK\x03\x04"):

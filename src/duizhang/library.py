@@ -63,10 +63,10 @@ def _context(text: str, start: int) -> str:
     return seg[cut + 1 :]
 
 
-def _parse(raw: RawDocument) -> tuple[Report | None, str | None]:
+def _parse(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None, str | None]:
     """Worker: parse one document; errors come back as messages, never as exceptions."""
     try:
-        return raw_to_report(raw), None
+        return raw_to_report(raw, ocr=ocr), None
     except DuizhangError as e:
         return None, str(e)
     except Exception as e:  # a library bug on one file must not stop the batch
@@ -100,6 +100,7 @@ class Library:
         jobs: int = 1,
         progress: Callable[[str, str], None] | None = None,
         keep_duplicates: bool = False,
+        ocr: str = "auto",
     ) -> AddSummary:
         """Ingest files and folders; ``progress(source, outcome)`` per file.
 
@@ -151,13 +152,13 @@ class Library:
 
         if jobs <= 1:
             for raw in raws():
-                store(raw, _parse(raw))
+                store(raw, _parse(raw, ocr))
             return summary
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             pending: dict[Future[tuple[Report | None, str | None]], RawDocument] = {}
             try:
                 for raw in raws():
-                    pending[pool.submit(_parse, raw)] = raw
+                    pending[pool.submit(_parse, raw, ocr)] = raw
                     if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                         done, _ = wait(pending, return_when=FIRST_COMPLETED)
                         for fut in done:

@@ -55,6 +55,8 @@ class DecodedText:
     text: str
     encoding: str
     format: str  # txt | html | pdf | docx
+    #: Mean recognition confidence when (some of) the text came from OCR, else None.
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,8 @@ class Report:
     periods: list[Span] = field(default_factory=list)
     #: The same report in any encoding or format has the same fingerprint (``clean.fingerprint``).
     fingerprint: str = ""
+    #: Mean recognition confidence when the text (of some pages) came from OCR, else None.
+    ocr_confidence: float | None = None
 
     @property
     def body(self) -> str:
@@ -191,4 +195,6 @@ class Report:
             "body_end": self.cleaned.body_end,
             "encoding": self.encoding,
             "format": self.format,
+            "ocr": self.ocr_confidence is not None,
+            "ocr_confidence": None if self.ocr_confidence is None else round(self.ocr_confidence, 4),
         }

@@ -68,7 +68,8 @@ def print_report(console: Console, r: Report) -> None:
         ("plan years", years(m.plan_years)),
         ("body", f"[{r.cleaned.body_start}, {r.cleaned.body_end}) of {len(r.text)} chars; "
                  f"{len(r.cleaned.boilerplate)} boilerplate lines, {len(r.cleaned.duplicates)} duplicate copies"),
-        ("file", f"{r.source} ({r.format}, {r.encoding}, sha256 {r.sha256[:12]}…)"),
+        ("file", f"{r.source} ({r.format}, {r.encoding}, sha256 {r.sha256[:12]}…)"
+                 + (f"; text by OCR, mean confidence {r.ocr_confidence:.2f}" if r.ocr_confidence is not None else "")),
         ("mentions", str(len(r.mentions))),
     ]
     for k, val in rows:

@@ -67,8 +67,16 @@ def _page_lines(page: object) -> list[Line]:
                 if text:
                     found.append((-line.y1, line.x0, line.x1, text))
     found.sort()
-    lines = [Line(x0, x1, text) for _, x0, x1, text in found]
-    # Page numbers and a bare running number at the head or foot of the page.
+    return drop_page_numbers([Line(x0, x1, text) for _, x0, x1, text in found])
+
+
+def drop_page_numbers(lines: list[Line]) -> list[Line]:
+    """Without the page number or bare running number at the head or foot of a page.
+
+    >>> [ln.text for ln in drop_page_numbers([Line(90, 300, "- 2 -"), Line(90, 505, "增长5%。"), Line(300, 310, "3")])]
+    ['增长5%。']
+    """
+    lines = list(lines)
     while lines and _PAGE_NUMBER.match(lines[-1].text):
         lines.pop()
     while lines and _PAGE_NUMBER.match(lines[0].text):

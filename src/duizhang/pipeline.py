@@ -32,13 +32,13 @@ MIN_BODY_CHARS = 100
 MIN_MARKERS = 2
 
 
-def raw_to_report(raw: RawDocument, check: bool = True) -> Report:
+def raw_to_report(raw: RawDocument, check: bool = True, ocr: str = "auto") -> Report:
     """Run every stage on one raw document.
 
     With ``check`` (the default) a text that is not a report raises
     :class:`NotAReportError`; without it, whatever is found is returned.
     """
-    decoded = raw_to_text(raw)
+    decoded = raw_to_text(raw, ocr)
     text = decoded.text
     cleaned = text_to_cleaned(text)
     body = text[cleaned.body_start : cleaned.body_end]
@@ -67,6 +67,7 @@ def raw_to_report(raw: RawDocument, check: bool = True) -> Report:
         warnings=warnings,
         periods=periods,
         fingerprint=fingerprint(text, cleaned),
+        ocr_confidence=decoded.ocr_confidence,
     )
 
 
@@ -83,7 +84,7 @@ def _check_report(name: str, body: str) -> None:
         )
 
 
-def parse(source: str | Path | bytes, name: str | None = None, check: bool = True) -> Report:
+def parse(source: str | Path | bytes, name: str | None = None, check: bool = True, ocr: str = "auto") -> Report:
     """Parse one report from a path or from bytes into a :class:`Report`.
 
     ``name`` names a bytes input (its suffix selects the reader: .txt, .html,
@@ -93,7 +94,7 @@ def parse(source: str | Path | bytes, name: str | None = None, check: bool = Tru
         raw = bytes_to_raw(source, name or "document.txt")
     else:
         raw = path_to_raw(source)
-    return raw_to_report(raw, check=check)
+    return raw_to_report(raw, check=check, ocr=ocr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +105,11 @@ class Failure:
     message: str
 
 
-def iter_reports(paths: Iterable[str | Path], check: bool = True) -> Iterator[Report | Failure]:
+def iter_reports(paths: Iterable[str | Path], check: bool = True, ocr: str = "auto") -> Iterator[Report | Failure]:
     """Parse every file under ``paths``; bad files yield a :class:`Failure`, never stop the batch."""
     for p in iter_paths(paths):
         try:
-            yield raw_to_report(path_to_raw(p), check=check)
+            yield raw_to_report(path_to_raw(p), check=check, ocr=ocr)
         except DuizhangError as e:
             msg = str(e)
             name = Path(p).name if p != "-" else "stdin.txt"

@@ -119,6 +119,7 @@ MIGRATIONS: list[str] = [
         details TEXT NOT NULL DEFAULT '[]'
     );
     CREATE INDEX recon_rows_region_year ON recon_rows(region_code, year);
+    ALTER TABLE documents ADD COLUMN ocr_confidence REAL;
     CREATE TABLE recon_state (
         region_code TEXT PRIMARY KEY,
         refreshed_at TEXT NOT NULL DEFAULT (datetime('now'))
@@ -251,14 +252,14 @@ class Store:
             """INSERT INTO documents (id, sha256, name, source, encoding, format, title, region,
                  region_code, level, doctype, delivered_date, published_date, session, speaker, speaker_title,
                  review_years, plan_years, body_start, body_end, n_mentions, n_targets, warnings, parser_version,
-                 fingerprint, region_now, region_now_code)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                 fingerprint, region_now, region_now_code, ocr_confidence)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             (
                 doc_id, r.sha256, r.doc, r.source, r.encoding, r.format, m.title, m.region,
                 m.region_code, m.level, m.doctype, m.delivered_date, m.published_date, m.session, m.speaker,
                 m.speaker_title, json.dumps(m.review_years), json.dumps(m.plan_years), r.cleaned.body_start,
                 r.cleaned.body_end, len(r.mentions), n_targets, json.dumps(r.warnings, ensure_ascii=False),
-                parser_version, r.fingerprint or None, m.region_now, m.region_now_code,
+                parser_version, r.fingerprint or None, m.region_now, m.region_now_code, r.ocr_confidence,
             ),
         )
         doc_id = int(cur.lastrowid or 0) if doc_id is None else doc_id
