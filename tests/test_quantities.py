@@ -305,3 +305,26 @@ def test_respectively_refers_back_to_the_subjects_before_it() -> None:
 ])
 def test_metric_behind_comparisons_and_ranks(text: str, expected: list[tuple[str, str | None]]) -> None:
     assert [(m["text"], m["metric_id"]) for m in extract(text)] == expected
+
+
+# Years in a part that reviews five years (dev corpus, neimenggu_2026 and shandong_2026).
+def _five_year_years(paragraphs: str) -> list[tuple[str, int | None]]:
+    import duizhang
+
+    text = ("内蒙古自治区政府工作报告\n——2026年1月20日在内蒙古自治区第十四届人民代表大会第四次会议上\n各位代表：\n"
+            "一、“十四五”时期和2025年工作回顾\n" + paragraphs + "\n二、2026年工作安排\n"
+            "2026年经济社会发展的主要预期目标是：地区生产总值增长5%左右。\n")
+    r = duizhang.parse(text.encode(), name="r.txt")
+    return [(m.text, m.year) for m in r.mentions if m.stance == "actual"]
+
+
+@pytest.mark.parametrize(("paragraph", "expected"), [
+    # a level the period reached, led by the figure's own 突破: the final year
+    ("“十四五”时期是极不平凡的五年。五年来，经营主体突破300万户。", [("突破300万户", 2025)]),
+    # growth over the five years: no single year
+    ("“十四五”时期是极不平凡的五年。五年来，一般公共预算收入5年增长18.7%。", [("18.7%", None)]),
+    # a salutation and a framing sentence before 五年来 still open the five-year run
+    ("各位代表！2025年是“十四五”收官之年。五年来，居民人均可支配收入增长34.3%。", [("34.3%", None)]),
+])
+def test_years_in_a_five_year_review(paragraph: str, expected: list[tuple[str, int | None]]) -> None:
+    assert _five_year_years(paragraph) == expected

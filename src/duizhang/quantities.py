@@ -481,7 +481,8 @@ def _interpret(
     )
     stance = _stance(role, sentence_before, meta, scope)
     period = next((p.reason for p in periods if p.start <= num_start < p.end), None)
-    year = _year(text, sentence_before, clause, sections, sec_i, meta, stance, period, kind, rest)
+    year = _year(text, sentence_before, clause, sections, sec_i, meta, stance, period, kind, rest,
+                 text[num_start:span_end])
     phrase = metric_phrase(text, num_start, span_end, clause_start, fig.unit, kind, floor, ceil)
     mention = Mention(
         doc=doc,
@@ -565,7 +566,7 @@ def _explicit_year(sentence_before: str) -> int | None:
 
 def _year(
     text: str, sentence_before: str, clause: str, sections: list[Section], sec_i: int | None, meta: Meta, stance: str,
-    period: str | None = None, kind: str = "level", after: str = "",
+    period: str | None = None, kind: str = "level", after: str = "", figure: str = "",
 ) -> int | None:
     if stance == "other" or _AVERAGE.search(clause):
         return None
@@ -589,7 +590,9 @@ def _year(
             return None
         if _ACTION.search(clause) or _ACTION.match(after):
             return None
-        if _STATE_BEFORE.search(clause) or kind in ("rank", "share") or _STOCK.search(clause):
+        # 经营主体突破300万户: the figure's own 突破/超过 states the level reached.
+        if _STATE_BEFORE.search(clause) or _STATE_BEFORE.match(figure[:2]) or kind in ("rank", "share") \
+                or _STOCK.search(clause):
             return max(years)
         return None
     i = sec_i

@@ -377,8 +377,10 @@ def _qualitative_row(
         return ReconRow(region, region_code, year, side.text, None, None, side, None, "unclear",
                         note="target stated without a number")
     # A rank (第3位) or share says nothing of whether the words were met.
+    # A target relative to economic growth is about a growth rate: a level says nothing of it.
+    kinds = ("growth",) if RELATIONAL.search(side.text) else ("growth", "level", "change")
     found = [f for f in outcomes if id(f) not in used and f.mention.metric_id == mid
-             and f.mention.kind in ("growth", "level", "change")]
+             and f.mention.kind in kinds]
     # The headline figure: a growth rate for growth indicators when there is one.
     found.sort(key=lambda f: (f.mention.kind != "growth", f.mention.start))
     if not found:
