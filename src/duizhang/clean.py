@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from .model import Cleaned, Span
-from .patterns import LEAD, PAD
+from .patterns import PAD
 from .vocab import load_toml
 
-_LEAD = rf"{LEAD}(?:{PAD}|[•·])*"
+# One star over padding and bullets: LEAD's own star before another over the same
+# characters backtracks quadratically on lines of spaces (a 5× slower parse).
+_LEAD = rf"(?m)^(?:{PAD}|[•·])*"
 
 #: Lines that name the report but are not its title: the delivery line
 #: (2025年1月20日在…会议上…作政府工作报告, ——2025年…) and photo captions

@@ -20,7 +20,7 @@ HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 MIN_CJK_SHARE = 0.2
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_NONSPACE = re.compile(r"\S")
+_SPACE = re.compile(r"\s")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HTML_SNIFF = re.compile(rb"<\s*(html|body|div|p|head|meta|table)\b", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
@@ -35,8 +35,9 @@ def cjk_share(text: str) -> float:
     0.0
     """
     sample = text[:20000]
-    nonspace = len(_NONSPACE.findall(sample))
-    return len(_CJK.findall(sample)) / nonspace if nonspace else 0.0
+    # Counts without lists of matches: subn counts in C (this ran at 16% of a parse).
+    nonspace = len(sample) - _SPACE.subn("", sample)[1]
+    return _CJK.subn("", sample)[1] / nonspace if nonspace else 0.0
 
 
 def _looks_utf16(data: bytes) -> str | None:

@@ -45,7 +45,8 @@ YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 #: Lines that open the review of a five-year period: 过去五年，…, 这五年，…, 五年来，…, a
 #: heading or paragraph naming a five-year plan period (一、“十四五”时期工作回顾,
 #: “十四五”时期是…的五年). 近五年来的最高水平 inside a sentence does not count.
-_NUMBERING = rf"(?:[一二三四五六七八九十]{{1,3}}[、．.]|[(（][一二三四五六七八九十]{{1,3}}[)）])?{PAD}*"
+# The padding after the marker only with the marker: LEAD already took the line's own.
+_NUMBERING = rf"(?:(?:[一二三四五六七八九十]{{1,3}}[、．.]|[(（][一二三四五六七八九十]{{1,3}}[)）]){PAD}*)?"
 FIVE_YEAR_OPENER_RE = re.compile(
     rf"{LEAD}{_NUMBERING}(?:(?P<five>过去五年|五年来|这五年|今后五年|未来五年)"
     rf"|(?:[0-9]{{4}}年(?:工作)?(?:和|及|与)?)?[“\"]?(?P<plan>十[一二三四五六七八九]?五)[”\"]?)"
