@@ -142,8 +142,12 @@ def test_site_blurb_before_the_title_is_not_body() -> None:
 ROLE_CLASSES = [
     pytest.param("一、2024年工作回顾\n增长5%。\n二、关于2025年工作\n今年要增长5%。\n", ["review", "plan"], id="关于YYYY年工作"),
     pytest.param("一、牢记嘱托，新福建建设取得新成效\n2024年是极不平凡的一年。一年来增长5%。\n"
-                 "二、牢记使命，奋勇争先\n2025年是“十四五”收官之年。\n三、牢记人民至上\n政绩好不好，关键看口碑。\n",
-                 ["review", "plan", "other"], id="opening-year"),
+                 "二、牢记使命，奋勇争先\n2025年是“十四五”收官之年。\n三、牢记人民至上，建设服务型政府\n政绩好不好，关键看口碑。\n",
+                 ["review", "plan", "self_building"], id="opening-year"),
+    # After the first plan part, parts under topical headings go on with the work plan.
+    pytest.param("一、过去一年工作回顾\n增长5%。\n二、2025年工作总体部署\n今年要增长5%。\n"
+                 "三、继续保持经济平稳较快发展\n一年来的经验表明，要稳中求进。\n四、加强行政能力建设和政风建设\n",
+                 ["review", "plan", "plan", "self_building"], id="plan-goes-on"),
     pytest.param("一、一年接着一年干\n初步统计，全省地区生产总值增长5%。\n二、一张蓝图绘到底\n“十五五”时期是关键时期。\n",
                  ["review", "plan"], id="opening-cue"),
     pytest.param("一、牢记嘱托\n一年来，增长5%。\n二、牢记使命\n福建是重要孕育地。\n"

@@ -66,6 +66,10 @@ class _Vocab:
     scope_noun: re.Pattern[str]
     scope_before: re.Pattern[str]
     scope_clause: re.Pattern[str]
+    scope_of: re.Pattern[str]
+    scope_of_action: re.Pattern[str]
+    scope_people: re.Pattern[str]
+    scope_radius: re.Pattern[str]
     rank_context: re.Pattern[str]
     rank_not_after: re.Pattern[str]
     name_after: re.Pattern[str]
@@ -100,7 +104,8 @@ def _vocab() -> _Vocab:
     cn_first = rf"(?:{NUM_CN})(?:(?<=[万亿千百])|(?=[余多]|[ \t]?[-－—–~～至到]|{unit_alt}))"
     first = f"(?:{NUM_AR}|{cn_first})"
     pattern = re.compile(
-        rf"(?P<pre>{pre_in_span})?"
+        # 过10亿元 (over): not the 过 of 通过, 经过, 超过, 越过, 不过, 跨过, 走过, 度过, 闯过.
+        rf"(?P<pre>{pre_in_span}|(?<![通经超越不跨走度闯渡错])过)?"
         r"(?:"
         rf"(?P<rank>第(?P<rn>[0-9]{{1,3}}|[{CN_SMALL}]{{1,3}})(?:名|位)?|(?P<first>首位)|前(?P<fn>[0-9]{{1,2}}|[{CN_SMALL}]{{1,2}})(?:名|位)?)"
         rf"|百分之(?P<pc>{num})"
@@ -130,6 +135,10 @@ def _vocab() -> _Vocab:
         scope_noun=re.compile(s["scope_noun"]),
         scope_before=re.compile(s["scope_before"]),
         scope_clause=re.compile(s["scope_clause"]),
+        scope_of=re.compile(s["scope_of"]),
+        scope_of_action=re.compile(s["scope_of_action"]),
+        scope_people=re.compile(s["scope_people"]),
+        scope_radius=re.compile(s["scope_radius"]),
         rank_context=re.compile(r["context"]),
         rank_not_after=re.compile(r["not_after"]),
         name_after=re.compile(n["after"]),
@@ -474,7 +483,11 @@ def _interpret(
     sec_i = section_at(sections, num_start)
     role = sections[sec_i].role if sec_i is not None else None
     scope = (
-        (fig.qualifier in ("above", "at_least") and v.scope_after.match(rest) is not None)
+        (fig.qualifier in ("above", "at_least", "below") and v.scope_after.match(rest) is not None)
+        or (fig.qualifier in ("above", "at_least", "below") and v.scope_of.match(rest) is not None
+            and v.scope_of_action.search(clause) is None)
+        or (fig.unit in ("", "万", "亿") and v.scope_people.match(rest) is not None)
+        or (fig.unit in ("分钟", "小时") and v.scope_radius.match(rest) is not None)
         or (fig.unit in ("个", "类") and v.scope_noun.match(rest) is not None)
         or v.scope_before.search(clause[-4:]) is not None
         or (role in ("plan", "targets") and v.scope_clause.search(clause) is not None)

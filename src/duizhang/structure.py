@@ -163,16 +163,21 @@ def _roles_from_openings(text: str, sections: list[Section], meta: Meta) -> list
     """Give top-level parts without a role word the role their opening shows, and their children too."""
     chars = _opening_rules()[0]
     out = list(sections)
+    planned = False
     for i, sec in enumerate(out):
-        if sec.level != 1 or sec.role != "other":
+        if sec.level != 1:
+            continue
+        if sec.role != "other":
+            planned = planned or sec.role in ("plan", "targets")
             continue
         inside = range(i + 1, len(out))
         kids = [j for j in inside if out[j].start < sec.end]
-        role = opening_role(text[sec.heading_end : min(sec.end, sec.heading_end + chars)], meta)
+        role = "plan" if planned else opening_role(text[sec.heading_end : min(sec.end, sec.heading_end + chars)], meta)
         if role is None and any(out[j].role == "targets" for j in kids):
             role = "plan"
         if role is None:
             continue
+        planned = planned or role == "plan"
         out[i] = replace(sec, role=role)
         for j in kids:
             if out[j].role == "other":
