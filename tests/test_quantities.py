@@ -354,3 +354,15 @@ def test_class_and_size_numbers_are_other(text: str, stances: list[tuple[str, st
 ])
 def test_guo_over_is_a_qualifier_only_alone(text: str, found: list[tuple[str, str]]) -> None:
     assert [(m["text"], m["qualifier"]) for m in extract(text)] == found
+
+
+@pytest.mark.parametrize(("paragraph", "expected"), [
+    # a level reached, stated by 达到 earlier in the list: the final year
+    ("“十四五”时期是极不平凡的五年。五年来，全区养老机构和设施达到9341个、床位10.5万张。",
+     [("9341个", 2025), ("10.5万张", 2025)]),
+    ("“十四五”时期是极不平凡的五年。五年来，城乡低保标准提高到每月815元和615元。", [("815元", 2025), ("615元", 2025)]),
+    # a record of the period is no single year's
+    ("“十四五”时期是极不平凡的五年。五年来，粮食最高年产840亿斤、居全国第5位。", [("840亿斤", None), ("第5位", None)]),
+])
+def test_levels_reached_and_records_in_a_five_year_review(paragraph: str, expected: list[tuple[str, int | None]]) -> None:
+    assert _five_year_years(paragraph) == expected

@@ -538,6 +538,10 @@ _SECTION_YEAR = re.compile(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.
 _STATE_BEFORE = re.compile(r"(达到|达|增加到|提高到|增至|升至|突破|超过|总数达|总量达)$")
+#: A level reached, stated earlier in the clause (达到9341个、床位10.5万张; 提高到每月815元).
+_STATE_IN_CLAUSE = re.compile(r"(达到|增加到|提高到|增至|升至)")
+#: A record over the period (最高年产), not the final year's level.
+_RECORD = re.compile(r"最高|历史最好|历年最")
 _PERIOD_SUM = re.compile(r"(五年|累计|共计|年均|合计|连续[0-9一二三四五六七八九十]+年|(?<![0-9０-９])[2-9２-９]年(?:来|间|共|增长|提高|下降))")
 #: A value held over several years (连续4年超过90万人, 每年新增, 稳定在) describes no single year.
 _HELD = re.compile(r"连续[0-9一二三四五六七八九十]+年|每年|稳定在|保持在|稳居|始终")
@@ -603,9 +607,14 @@ def _year(
             return None
         if _ACTION.search(clause) or _ACTION.match(after):
             return None
-        # 经营主体突破300万户: the figure's own 突破/超过 states the level reached.
+        # 粮食最高年产840亿斤、居全国第5位: a record year, not the last one.
+        if _RECORD.search(sentence_before[-40:]):
+            return None
+        # 经营主体突破300万户: the figure's own 突破/超过 states the level reached;
+        # 养老机构达到9341个、床位10.5万张: so does a 达到 earlier in the comma clause.
+        comma_clause = re.split(r"[，,；;。]", sentence_before)[-1]
         if _STATE_BEFORE.search(clause) or _STATE_BEFORE.match(figure[:2]) or kind in ("rank", "share") \
-                or _STOCK.search(clause):
+                or _STOCK.search(clause) or _STATE_IN_CLAUSE.search(comma_clause):
             return max(years)
         return None
     i = sec_i
