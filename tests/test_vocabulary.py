@@ -34,7 +34,7 @@ def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
 NOT_PATTERNS = re.compile(r"\.(name|reason|where|id|kinds\[\d+\]|units\[\d+\]|ordinary\[\d+\])$|^units\.|^cues\.qualifier\.before")
 
 
-@pytest.mark.parametrize("name", ["metrics.toml", "sections.toml", "boilerplate.toml", "cues.toml", "reconcile.toml"])
+@pytest.mark.parametrize("name", ["metrics.toml", "sections.toml", "boilerplate.toml", "cues.toml", "reconcile.toml", "phrases.toml"])
 def test_every_pattern_compiles(name: str) -> None:
     bad = []
     for path, value in _strings(load_toml(name)):

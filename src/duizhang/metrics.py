@@ -13,35 +13,20 @@ from functools import cache
 
 from .vocab import load_toml
 
+#: The word patterns of ``data/phrases.toml``.
+PHRASES = load_toml("phrases.toml")
+
 #: Words stripped from the front of a phrase: scope, time and stance words.
-LEAD_WORDS = re.compile(
-    r"^(?:其中|全年|预计|力争|中央提出|我们提出|提出|确保|努力|争取|实现|完成|全区|全市|全省|全县|全国|全镇|我区|我市|我省|本区|"
-    r"年末|年底|当年|同比|累计|共|此外|另外|并|且|和|与|及|以及|通过|已|已经|今年|去年|明年|计划|预期|"
-    r"[0-9]{4}年(?:底|末)?|[0-9]{1,2}月|一年来|五年来|过去五年|今后五年|[一二三四五]年|到[0-9]{4}年|要|将|全部|整体|"
-    r"精心|全力|大力|扎实|稳步|积极|持续|加快|深入|着力|全面|有序|高标准|高质量|成功|顺利|又|再)+"
-)
+LEAD_WORDS = re.compile(PHRASES["phrase"]["lead_words"])
 
 #: Words stripped from the end: verbs, comparisons and qualifiers before the number.
-TRAIL_WORDS = re.compile(
-    r"(?:分别|均|同比|比上年|较上年|增长|增速|增幅|下降|降低|减少|提高|提升|增加|达到|达|为|是|实现|突破|"
-    r"超过|超|逾|近|约|接近|保持在|保持|控制在|在|至|到|累计|共计|共|合计|总计|不少于|不低于|至少|"
-    r"不超过|年均|平均|排名|位列|位居|稳居|居|名列|列|全市|全区|全省|全国|中心城区|首次|连续|历经|"
-    r"完成|新增加|有|已|的|了|占|和|预计|降至|升至|增至|提高到|增加到|降到|降|升|增|减|按可比口径|"
-    r"按可比价格计算|可比|由|力争|确保|争取|努力|上涨|下跌|平均为|平均|约为|继续|稳定在|稳定|实际|上升|翻番|翻一番|翻了一番|增产|减产|"
-    # 增幅比一季度回落17.2个百分点, 由上年居世界第四位, 高于全国2.6个百分点: comparisons, not names
-    r"比[^，,。；;比]{1,8}?(?:回落|加快|放缓|提高|下降|上升)|由上年|上年|世界|高于|低于|快于|慢于|好于|"
-    r"全国平均水平|全国平均|平均水平)+$"
-)
+TRAIL_WORDS = re.compile(PHRASES["phrase"]["trail_words"])
 
 #: Verbs that start the clause of a count: 实施帮扶项目102个 → the object is the metric.
-VERB_HEAD = re.compile(
-    r"^(?:新建|建成|建设|完成|实施|引进|打造|改造|开工|竣工|培育|创建|获批|签约|举办|开展|"
-    r"提升改造|提升|盘活|投入|发放|帮助|服务|吸引|招引|落地|推动|推进|开通|设立|新设|整治|治理|清理|"
-    r"拆除|取消|调解|受理|办理|解决|认定|惠及|覆盖|吸纳|安置|带动|培训|救助|资助|接待|组织|承办)+"
-)
+VERB_HEAD = re.compile(PHRASES["phrase"]["verb_head"])
 
 #: Where a noun phrase after a count ends.
-AFTER_STOP = re.compile(r"[0-9，,。；;：:、（(）)\n“”]|建设|成效|完成|实现|达到|投入|开展|获得|被|等|的|全部|已|正式|顺利|相继|陆续|分别|通过|落地|开工|竣工|投用|建成")
+AFTER_STOP = re.compile(PHRASES["phrase"]["after_stop"])
 
 PHRASE_MAX = 30
 
@@ -55,15 +40,14 @@ FROM_TO = re.compile(
 )
 
 #: A clause that only says whom or what a project reaches: 惠及8个小区、3494户.
-BENEFIT_HEAD = re.compile(r"^(惠及|涉及|覆盖|包括|包含|共涉及)")
+BENEFIT_HEAD = re.compile(PHRASES["phrase"]["benefit_head"])
 
 #: Units whose metric is read before the number (地区生产总值达到648亿元) even for a level.
 MEASURE_FIRST = frozenset(["%", "元", "美元", "平方米", "亩", "公里", "吨", "平方公里", "年", "个月", "天", "小时", "rank"])
 
 
 #: Phrases that name nothing by themselves; the metric comes from the figure before.
-CONTENTLESS = re.compile(r"(增速|增幅|总量|规模|总额|比重|占比|排名|位次|其中|分别|总计|合计|同比|完成|达到|实现|产量|增产|"
-                         r"增长|年均|共计|人均|面积|总数|金额|数量|全年|其|为|是|)+")
+CONTENTLESS = re.compile(PHRASES["phrase"]["contentless"])
 
 
 @dataclass(frozen=True)
@@ -178,7 +162,7 @@ def is_contentless(phrase: str | None) -> bool:
 
 
 #: A growth rate or rank of an indicator carries the indicator's id (gold guide).
-RATE_SUFFIX = re.compile(r"(增速|增幅|排名|位次|排位)$")
+RATE_SUFFIX = re.compile(PHRASES["phrase"]["rate_suffix"])
 
 
 #: A span of time (连续4年, 3个月) is no core indicator's value unless a rule names the unit.

@@ -18,12 +18,13 @@ from .model import DuizhangError, NotAReportError, RawDocument, Report
 from .quantities import text_to_mentions
 from .read import bytes_to_raw, iter_paths, path_to_raw
 from .structure import text_to_periods, text_to_sections
+from .vocab import load_toml
+
+#: The word patterns of ``data/phrases.toml``.
+PHRASES = load_toml("phrases.toml")
 
 #: Phrases of which a report body shows several; a news story or novel shows few.
-REPORT_MARKERS = re.compile(
-    r"各位代表|人民代表大会|政府工作报告|国民经济和社会发展|预期目标|工作回顾|工作安排|重点任务|"
-    r"地区生产总值|国内生产总值|一般公共预算|固定资产投资|计划执行情况"
-)
+REPORT_MARKERS = re.compile(PHRASES["report"]["markers"])
 
 #: Shortest body (characters) taken for a report; even an excerpt of the review part is longer.
 MIN_BODY_CHARS = 100

@@ -20,6 +20,9 @@ from .numerals import to_number
 from .structure import section_at
 from .vocab import load_toml
 
+#: The word patterns of ``data/phrases.toml``.
+PHRASES = load_toml("phrases.toml")
+
 NUM_AR = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?"
 NUM_CN = r"[零〇一二两三四五六七八九十百千]+(?:[万亿][零〇一二两三四五六七八九十百千]*)*"
 CN_SMALL = "一二三四五六七八九十"
@@ -537,28 +540,25 @@ _YEAR_IN = re.compile(r"(?<![0-9０-９比较与同])((?:19|20|１９|２０)[0-
 _SECTION_YEAR = re.compile(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.
-_STATE_BEFORE = re.compile(r"(达到|达|增加到|提高到|增至|升至|突破|超过|总数达|总量达)$")
+_STATE_BEFORE = re.compile(PHRASES["years"]["state_before"])
 #: A level reached, stated earlier in the clause (达到9341个、床位10.5万张; 提高到每月815元).
-_STATE_IN_CLAUSE = re.compile(r"(达到|增加到|提高到|增至|升至)")
+_STATE_IN_CLAUSE = re.compile(PHRASES["years"]["state_in_clause"])
 #: A record over the period (最高年产), not the final year's level.
-_RECORD = re.compile(r"最高|历史最好|历年最")
-_PERIOD_SUM = re.compile(r"(五年|累计|共计|年均|合计|连续[0-9一二三四五六七八九十]+年|(?<![0-9０-９])[2-9２-９]年(?:来|间|共|增长|提高|下降))")
+_RECORD = re.compile(PHRASES["years"]["record"])
+_PERIOD_SUM = re.compile(PHRASES["years"]["period_sum"])
 #: A value held over several years (连续4年超过90万人, 每年新增, 稳定在) describes no single year.
-_HELD = re.compile(r"连续[0-9一二三四五六七八九十]+年|每年|稳定在|保持在|稳居|始终")
+_HELD = re.compile(PHRASES["years"]["held"])
 #: A target over a window of years (用3—5年时间, 三年内): no single year.
-_WINDOW = re.compile(r"用[0-9一二三四五六七八九十—\-－~～到至]+年(时间)?|[0-9一二三四五]+年内|今后[0-9一二三四五]+年")
+_WINDOW = re.compile(PHRASES["years"]["window"])
 #: Actions counted over a period (建成437个, 改造395台): in a five-year review they sum
 #: the period; a stock or level without one (总装机3.1亿千瓦, 突破4万元) is the final year's.
-_ACTION = re.compile(
-    r"建成|新建|建设|完成|实施|引进|打造|改造|开工|竣工|培育|创建|获批|签约|举办|开展|增设|新增|落户|布局|"
-    r"当选|入选|获评|晋级|修复|治理|整治|减负|结对|帮扶|援建|制定|出台|解决|淘汰|关闭|退出|腾退|压减"
-)
+_ACTION = re.compile(PHRASES["years"]["action"])
 
 #: A stock named as such (电力总装机规模3.1亿千瓦): the level at the end of the period.
-_STOCK = re.compile(r"规模|装机|总长|保有量|存量")
+_STOCK = re.compile(PHRASES["years"]["stock"])
 
 #: A multi-year average rate (年均增长, 平均每年增长); 年均浓度 is one year's mean level.
-_AVERAGE = re.compile(r"年均(?!浓度|值)|平均每年")
+_AVERAGE = re.compile(PHRASES["years"]["average"])
 
 
 def _explicit_year(sentence_before: str) -> int | None:

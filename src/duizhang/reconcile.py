@@ -19,6 +19,9 @@ from .metrics import clean_phrase, metric_ids, metric_names
 from .model import Mention
 from .vocab import load_toml
 
+#: The word patterns of ``data/phrases.toml``.
+PHRASES = load_toml("phrases.toml")
+
 #: Least score for a core target and a figure without an id (or the reverse) to pair.
 CORE_PHRASE_SIMILARITY = 0.72
 
@@ -358,7 +361,7 @@ def reconcile(
 
 
 #: A target relative to economic growth (与经济增长同步, 高于经济增速).
-RELATIONAL = re.compile(r"经济(增长|增速)")
+RELATIONAL = re.compile(PHRASES["reconcile"]["relational"])
 
 
 def _qualitative_row(
