@@ -175,3 +175,23 @@ def test_reparse_keeps_documents(lib: Library) -> None:
     s = lib.reparse()
     assert not s.failed
     assert lib.documents()[["id", "n_mentions"]].values.tolist() == before
+
+
+def test_hostile_file_names_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
+    # Issue 11: a name that is not UTF-8 aborted the batch; names printed as Rich markup
+    # crashed the summary or hid their text; a newline forged an error line.
+    (tmp_path / "[").mkdir()
+    (tmp_path / "[" / "red]x.txt").write_text("not a report at all", encoding="utf-8")
+    (tmp_path / "[bold]bad.doc").write_text("x", encoding="utf-8")
+    (tmp_path / "new\nerror: forged.txt").write_text("", encoding="utf-8")
+    with open(os.path.join(os.fsencode(tmp_path), b"\xff\xfegood.txt"), "wb") as f:
+        f.write(SAMPLE_REPORT.encode())
+    res = subprocess.run([sys.executable, "-m", "duizhang.cli", "add", "--db", str(tmp_path / "x.db"), str(tmp_path)],
+                         capture_output=True, text=True, errors="replace")
+    lines = res.stderr.splitlines()
+    assert "1 added, 0 skipped (already stored), 3 failed" in res.stderr, res.stderr
+    assert any("[/red]x.txt: not Chinese report text" in x for x in lines)
+    assert any("[bold]bad.doc: unsupported file type" in x for x in lines)
+    assert sum(x.startswith("error:") for x in lines) == 3  # the newline forged none
+    with Library(tmp_path / "x.db") as lib:
+        assert list(lib.documents()["name"]) == ["\\udcff\\udcfegood.txt"]

@@ -80,9 +80,25 @@ def _reports(paths: tuple[str, ...], check: bool, ocr: str = "auto") -> Iterator
             ocr_mod.set_progress(None)
 
 
+def _plain(message: str) -> str:
+    r"""A message (file names in it) as text, never as Rich markup, on one line.
+
+    A file named ``[/red]x.txt`` must not end the summary with a markup error, a
+    newline in a name must not forge an ``error:`` line of its own, and a name that
+    is not valid UTF-8 must not stop the batch.
+
+    >>> _plain("a/[bold]b.txt\nerror: forged")
+    'a/\\[bold]b.txt\\nerror: forged'
+    >>> _plain("bad\udcffname.txt: empty")
+    'bad\\udcffname.txt: empty'
+    """
+    flat = message.replace("\r", "\\r").replace("\n", "\\n")
+    return escape(flat.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
 def _summary(ok: int, failed: list[Failure], what: str = "read") -> None:
     for f in failed:
-        err.print(f"[red]error:[/] {f.message}", soft_wrap=True)
+        err.print(f"[red]error:[/] {_plain(f.message)}", soft_wrap=True)
     style = "red" if failed else "green"
     err.print(f"[{style}]{ok} {what}, {len(failed)} failed[/]")
 
@@ -259,9 +275,9 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: 
             with err.status(f"updating the 对账单 of {len(summary.regions)} region(s)"):
                 lib.refresh_recon(summary.regions)
     for _source, message in summary.repeats:
-        err.print(f"[yellow]repeat:[/] {message}", soft_wrap=True)
+        err.print(f"[yellow]repeat:[/] {_plain(message)}", soft_wrap=True)
     for _source, message in summary.failed:
-        err.print(f"[red]error:[/] {message}", soft_wrap=True)
+        err.print(f"[red]error:[/] {_plain(message)}", soft_wrap=True)
     repeats = f"{len(summary.repeats)} repeated a stored report, " if summary.repeats else ""
     err.print(
         f"{len(summary.added)} added, {len(summary.skipped)} skipped (already stored), {repeats}"
@@ -280,7 +296,7 @@ def reparse(db: str) -> None:
         with err.status("updating the 对账单 of every region"):
             lib.refresh_recon()
     for _, message in summary.failed:
-        err.print(f"[red]error:[/] {message}", soft_wrap=True)
+        err.print(f"[red]error:[/] {_plain(message)}", soft_wrap=True)
     err.print(f"{len(summary.added)} reparsed, {len(summary.failed)} failed")
 
 
@@ -467,7 +483,7 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
             used = export_write(df, output, fmt, lang=lang, records=records)
         except DuizhangError as e:
             raise _fail(e) from e
-    err.print(f"{len(df)} rows of {what} → {output} ({used})")
+    err.print(f"{len(df)} rows of {what} → {_plain(str(output))} ({used})")
 
 
 @main.command()

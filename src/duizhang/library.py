@@ -114,7 +114,10 @@ class Library:
         def store(raw: RawDocument, result: tuple[Report | None, str | None]) -> None:
             report, error = result
             if report is None:
-                summary.failed.append((raw.source, error or "unknown error"))
+                message = error or "unknown error"
+                if message.startswith(raw.name + ":") and raw.source != raw.name:
+                    message = raw.source + message[len(raw.name):]  # the whole path, so the file can be found
+                summary.failed.append((raw.source, message))
                 note(raw.source, "failed")
                 return
             contexts = [_context(report.text, m.start) for m in report.mentions]

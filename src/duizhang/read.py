@@ -56,7 +56,19 @@ def path_to_raw(path: Path | str) -> RawDocument:
         data = path.read_bytes()
     except OSError as e:
         raise ReadError(f"{path}: cannot read ({e.strerror or e})") from e
-    return RawDocument(name=path.name, source=str(path), data=data)
+    return RawDocument(name=printable_name(path.name), source=printable_name(str(path)), data=data)
+
+
+def printable_name(name: str) -> str:
+    r"""A file name as text that can be stored and printed anywhere.
+
+    A name that is not valid UTF-8 reaches Python with lone surrogates (os.fsdecode);
+    they become ``\udcff``-style escapes, so the file is stored and reported, not lost.
+
+    >>> printable_name("\udcff\udcfegood.txt"), printable_name("南开区.txt")
+    ('\\udcff\\udcfegood.txt', '南开区.txt')
+    """
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def bytes_to_raw(data: bytes, name: str = "document.txt") -> RawDocument:
