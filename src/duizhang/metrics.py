@@ -169,8 +169,17 @@ RATE_SUFFIX = re.compile(PHRASES["phrase"]["rate_suffix"])
 TIME_UNITS = frozenset({"年", "个月", "个多月", "小时", "分钟"})
 
 
+@cache
+def _any_name() -> re.Pattern[str]:
+    """Every rule's names in one pattern: most phrases name no core indicator, and one
+    search says so where trying each rule took ~30 (a quarter of the figure stage)."""
+    return re.compile("|".join(f"(?:{r.names.pattern})" for r in _rules()), re.I)
+
+
 def _match(phrase: str, kind: str, context: str | None, unit: str | None = None) -> str | None:
     phrase = RATE_SUFFIX.sub("", phrase) or phrase
+    if _any_name().search(phrase) is None:
+        return None
     for r in _rules():
         if kind not in r.kinds or (r.units is not None and unit is not None and kind != "rank" and unit not in r.units):
             continue
