@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,17 @@ def test_report_without_line_breaks_gets_its_sections(tmp_path: Path) -> None:
     roles = {s.role for s in r.sections}
     assert {"review", "targets"} <= roles
     assert [(m.text, m.year) for m in r.mentions if m.metric_id == "gdp"] == [("5.2%左右", 2023), ("5%左右", 2024)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_and_devices_are_refused_not_read(tmp_path: Path) -> None:
+    # Issue 11: a FIFO on the command line hung the batch; /dev/zero (size 0) ate memory.
+    from duizhang.read import path_to_raw
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(ReadError, match="pipe.txt: not a regular file"):
+        path_to_raw(fifo)
+    if Path("/dev/zero").exists():
+        with pytest.raises(ReadError, match="not a regular file|unsupported file type"):
+            path_to_raw("/dev/zero")

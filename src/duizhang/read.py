@@ -50,10 +50,16 @@ def path_to_raw(path: Path | str) -> RawDocument:
             f"{path}: unsupported file type {path.suffix!r} (expected .txt, .html, .htm, .pdf or .docx)"
         )
     try:
+        # A FIFO, a device (/dev/zero) or a socket would hang or never end: files only.
+        if not path.is_file():
+            raise ReadError(f"{path}: not a regular file")
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise ReadError(f"{path}: {size} bytes is too large for a report (limit {MAX_BYTES})")
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)  # a file that grows while read stops at the limit too
+        if len(data) > MAX_BYTES:
+            raise ReadError(f"{path}: more than {MAX_BYTES} bytes is too large for a report")
     except OSError as e:
         raise ReadError(f"{path}: cannot read ({e.strerror or e})") from e
     return RawDocument(name=printable_name(path.name), source=printable_name(str(path)), data=data)
