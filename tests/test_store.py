@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from duizhang.store import MIGRATIONS, Store, _statements
 
 
@@ -48,3 +50,44 @@ def test_version_2_file_gains_the_fingerprint_column(tmp_path: Path) -> None:
     assert "fingerprint" in [r[1] for r in s.query("PRAGMA table_info(documents)")]
     assert s.same_report("0" * 32) is None
     s.close()
+
+
+def test_read_only_never_writes(tmp_path: Path) -> None:
+    # Issue 11: --read-only migrated an old library, switched it to WAL and created a missing file.
+    import hashlib
+
+    from duizhang.library import Library
+    from duizhang.store import StoreError
+
+    from .conftest import SAMPLE_REPORT
+
+    report = tmp_path / "r.txt"
+    report.write_text(SAMPLE_REPORT, encoding="utf-8")
+    db = tmp_path / "x.db"
+    with Library(db) as lib:
+        lib.add([report])
+        lib.store.forget_recon()  # so that reading the 对账单 would want to store it
+        lib.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    with Library(db, read_only=True) as lib:
+        assert len(lib.documents()) == 1
+        lib.reconcile_rows()
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    with pytest.raises(StoreError, match="no library there"):
+        Store(tmp_path / "missing.db", read_only=True)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_read_only_says_an_old_library_needs_an_update(tmp_path: Path) -> None:
+    from duizhang.store import StoreError
+
+    path = tmp_path / "old.db"
+    c = sqlite3.connect(path)
+    for stmt in _statements(MIGRATIONS[0]):
+        c.execute(stmt)
+    c.execute("PRAGMA user_version = 1")
+    c.commit()
+    c.close()
+    with pytest.raises(StoreError, match="needs an update .*without --read-only"):
+        Store(path, read_only=True)
+    assert Store(path).version == len(MIGRATIONS)

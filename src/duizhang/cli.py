@@ -491,7 +491,8 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; the default is this machine only.")
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--read-only", is_flag=True, help="Disable uploads (for a public deployment).")
+@click.option("--read-only", is_flag=True,
+              help="Open the library read-only and disable uploads (for a public deployment); it is never changed.")
 @click.option("--max-upload-mb", type=int, default=50, show_default=True, help="Largest upload accepted.")
 def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int) -> None:
     """Open the web explorer: library, documents with highlighted figures, 对账单, compare, search.
@@ -503,9 +504,12 @@ def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int) ->
 
     from .web.app import create_app
 
-    if not Path(db).exists():
+    if not Path(db).exists() and not read_only:
         err.print(f"[yellow]note:[/] {db} does not exist yet; it is created empty (add reports by upload or duizhang add)")
-    app = create_app(db, read_only=read_only, max_upload=max_upload_mb * 1024 * 1024)
+    try:
+        app = create_app(db, read_only=read_only, max_upload=max_upload_mb * 1024 * 1024)
+    except DuizhangError as e:
+        raise _fail(e) from e
     err.print(f"duizhang explorer on http://{host}:{port}/  (library {db}{', read-only' if read_only else ''})")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -76,8 +76,8 @@ def _parse(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None, str | No
 class Library:
     """The report library in one SQLite file (``duizhang.db`` by default)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.store = Store(path)
+    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+        self.store = Store(path, read_only=read_only)
 
     @property
     def path(self) -> str:
@@ -402,6 +402,10 @@ class Library:
                 t_docs, o_docs = self._pair_docs(code, year, "plan"), self._pair_docs(code, year, "review")
                 if not t_docs or not o_docs:
                     raise LibraryError(self._missing(name, year, t_docs, o_docs))
+            if code not in fresh and self.store.read_only:
+                # Nothing may be written: compute the rows without storing them.
+                rows += [r for r in self.compute_recon(code) if not year or r.year == year]
+                continue
             if code not in fresh:
                 self.refresh_recon([code])
                 fresh.add(code)

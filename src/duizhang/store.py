@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .model import Report
+from .model import DuizhangError, Report
 
 DEFAULT_DB = "duizhang.db"
 
@@ -148,18 +148,52 @@ class SameReport(Exception):
         self.source = source
 
 
-class Store:
-    """A library file. ``Store(":memory:")`` gives a throwaway one for tests."""
+class StoreError(DuizhangError):
+    """A library file that cannot be opened as asked (missing, or too old for read-only use)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+
+class Store:
+    """A library file. ``Store(":memory:")`` gives a throwaway one for tests.
+
+    ``read_only`` opens the file with SQLite's ``mode=ro`` (``immutable=1`` where the
+    folder cannot be written, as on a read-only filesystem): the library is never
+    created, migrated or changed.
+    """
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = str(path or os.environ.get("DUIZHANG_DB") or DEFAULT_DB)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.read_only = read_only
+        if read_only:
+            self.conn = self._connect_read_only()
+        else:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            version = self.version
+            if version < len(MIGRATIONS):
+                self.conn.close()
+                raise StoreError(
+                    f"{self.path}: the library needs an update (schema {version} of {len(MIGRATIONS)}); "
+                    "open it once without --read-only")
+            return
         if self.path != ":memory:":
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
         self.migrate()
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        p = Path(self.path)
+        if not p.is_file():
+            raise StoreError(f"{self.path}: no library there (read-only: nothing is created)")
+        uri = p.resolve().as_uri()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+            return conn
+        except sqlite3.OperationalError:
+            # A WAL library in a folder that cannot be written (a read-only filesystem).
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
 
     def close(self) -> None:
         self.conn.close()

@@ -56,7 +56,7 @@ def safe_name(filename: str | None) -> str:
 
 def create_app(db: str | Path, read_only: bool = False, max_upload: int = MAX_UPLOAD_BYTES) -> FastAPI:
     settings = Settings(str(db), read_only, max_upload)
-    lib = Library(settings.db)
+    lib = Library(settings.db, read_only=read_only)
     lock = threading.Lock()  # one SQLite connection, used from the server's threads one at a time
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     env.globals.update(version=__version__, read_only=read_only, max_upload_mb=max_upload // (1024 * 1024))
