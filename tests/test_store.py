@@ -16,12 +16,19 @@ def test_fresh_store_is_at_the_latest_version(tmp_path: Path) -> None:
     s.close()
 
 
+def _old_library(path: Path, version: int) -> sqlite3.Connection:
+    """A library file left at schema ``version`` (the connection stays open for more rows)."""
+    c = sqlite3.connect(path)
+    for migration in MIGRATIONS[:version]:
+        for stmt in _statements(migration):
+            c.execute(stmt)
+    c.execute(f"PRAGMA user_version = {version}")
+    return c
+
+
 def test_version_1_file_is_migrated_with_its_documents(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    c = sqlite3.connect(path)
-    for stmt in _statements(MIGRATIONS[0]):
-        c.execute(stmt)
-    c.execute("PRAGMA user_version = 1")
+    c = _old_library(path, 1)
     c.execute(
         "INSERT INTO documents (sha256, name, raw, text, parser_version) VALUES ('abc', 'a.txt', ?, '报告', '0.0')",
         (b"\xe6\x8a\xa5\xe5\x91\x8a",),
@@ -38,11 +45,7 @@ def test_version_1_file_is_migrated_with_its_documents(tmp_path: Path) -> None:
 
 def test_version_2_file_gains_the_fingerprint_column(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    c = sqlite3.connect(path)
-    for migration in MIGRATIONS[:2]:
-        for stmt in _statements(migration):
-            c.execute(stmt)
-    c.execute("PRAGMA user_version = 2")
+    c = _old_library(path, 2)
     c.commit()
     c.close()
     s = Store(path)
@@ -82,10 +85,7 @@ def test_read_only_says_an_old_library_needs_an_update(tmp_path: Path) -> None:
     from duizhang.store import StoreError
 
     path = tmp_path / "old.db"
-    c = sqlite3.connect(path)
-    for stmt in _statements(MIGRATIONS[0]):
-        c.execute(stmt)
-    c.execute("PRAGMA user_version = 1")
+    c = _old_library(path, 1)
     c.commit()
     c.close()
     with pytest.raises(StoreError, match="needs an update .*without --read-only"):

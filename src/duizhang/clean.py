@@ -10,7 +10,9 @@ All scanning is done by whole-text regexes so the stage runs at C speed.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -226,9 +228,6 @@ def fingerprint(text: str, cleaned: Cleaned) -> str:
     >>> fingerprint(a, Cleaned(0, len(a))) == fingerprint(b, Cleaned(0, len(b)))
     True
     """
-    import hashlib
-    import unicodedata
-
     parts: list[str] = []
     pos = cleaned.body_start
     for span in sorted(cleaned.boilerplate, key=lambda s: s.start):

@@ -283,8 +283,10 @@ def pdf_to_text(data: bytes, name: str, ocr: str = "auto") -> tuple[str, float |
         confidence = sum(p.confidence * len(p.lines) for p in read.values()) / n if n else 0.0
     text = join_lines(pages)
     if not text.strip():
-        hint = "OCR found no text" if confidence is not None else (
-            "run with --ocr auto to read it by OCR" if ocr == "never" else "OCR is not available")
+        if not pages:
+            raise ReadError(f"{name}: the PDF has no pages")
+        # With --ocr auto, a scan without the extra was refused inside ocr_pages.
+        hint = "OCR found no text" if confidence is not None else "run with --ocr auto to read it by OCR"
         raise ReadError(f"{name}: the PDF has no text layer (a scan?); {hint}")
     return text, confidence
 

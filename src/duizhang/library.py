@@ -27,7 +27,6 @@ from .reconcile import (
     qualitative_targets,
     reconcile,
     sentence_at,
-    target_paragraphs,
 )
 from .store import SameReport, Store
 
@@ -476,10 +475,10 @@ class Library:
             t_docs,
         ):
             texts[r["name"]] = r["text"]
-            doc = self.store.query('SELECT body_start, body_end FROM documents WHERE id = ?', (r["id"],))[0]
+            # The structure stage marks the year's targets paragraph as a `targets` span
+            # wherever it stands, so the sections are where to look.
             spans = [(s["start"], s["end"]) for s in self.store.query(
                 "SELECT start, \"end\" FROM sections WHERE doc_id = ? AND role = 'targets'", (r["id"],))]
-            spans += target_paragraphs(r["text"], doc["body_start"], doc["body_end"])
             ms = [f.mention for f in targets if f.doc_id == r["id"]]
             seen: set[tuple[int, str | None]] = set()
             for a, b in spans:
@@ -654,7 +653,7 @@ RECON_COLUMNS = [
 
 def _record_of(r: ReconRow) -> dict[str, Any]:
     """A 对账单 row as the columns of the stored table (``store.RECON_FIELDS``)."""
-    d = {k: v for k, v in flatten_row(r).items()}
+    d = flatten_row(r)
     for name, side in (("target", r.target), ("outcome", r.outcome)):
         d[f"{name}_doc_id"] = side.doc_id if side else None
     d["details"] = json.dumps([x.to_dict() for x in r.details], ensure_ascii=False)

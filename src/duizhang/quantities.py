@@ -268,11 +268,12 @@ def _respectively(text: str, mentions: list[Mention], contexts: dict[int, str], 
             i += 1
             continue
         m = mentions[i]
-        if len(ids[i]) < 2 and m.metric and "城乡" in m.metric:
-            # 城乡居民人均可支配收入分别增长5.3%、7%: urban first, then rural.
-            split = [metric_ids(m.metric.replace("城乡", part, 1), m.kind, None, m.unit) for part in ("城镇", "农村")]
-            if all(len(x) == 1 for x in split) and split[0] != split[1]:
-                ids[i] = [split[0][0], split[1][0]]
+        for joint, parts in PHRASES["respectively"].items():
+            if len(ids[i]) < 2 and m.metric and joint in m.metric:
+                # 城乡居民人均可支配收入分别增长5.3%、7%: urban first, then rural.
+                split = [metric_ids(m.metric.replace(joint, part, 1), m.kind, None, m.unit) for part in parts]
+                if all(len(x) == 1 for x in split) and len({x[0] for x in split}) == len(split):
+                    ids[i] = [x[0] for x in split]
         if len(ids[i]) < 2:
             if _respectively_back(text, mentions, i, ids):
                 i += 2

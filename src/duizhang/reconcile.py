@@ -138,7 +138,6 @@ def _vocab() -> dict[str, Any]:
         "ceiling": frozenset(data["ceiling_metrics"]),
         "in_progress": re.compile(data["in_progress"]),
         "qualitative": re.compile(data["qualitative_target"]),
-        "target_paragraph": re.compile(data["target_paragraph"]),
         "headline": dict(data["headline_kind"]),
         "qualitative_outcome": re.compile(data["qualitative_outcome"]),
         "flat": re.compile(data["flat_outcome"]),
@@ -402,21 +401,6 @@ def _qualitative_row(
             note = (f"{f.mention.metric}增长{f.mention.text}, {gdp.mention.metric}增长{gdp.mention.text}: "
                     f"{word} economic growth")
     return ReconRow(region, region_code, year, side.text, mid, f.mention.kind, side, f.side(), "unclear", note=note)
-
-
-def target_paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    r"""Paragraphs that state the year's main targets (今年发展的主要预期目标是:…), wherever they stand.
-
-    >>> t = "二、2024年工作安排\n今年主要预期目标是:地区生产总值增长5%左右,居民收入增长和经济增长同步。\n"
-    >>> [t[a:b][:6] for a, b in target_paragraphs(t, 0, len(t))]
-    ['今年主要预期']
-    """
-    v = _vocab()
-    out = []
-    for m in re.finditer(r"[^\n]+", text[start:end]):
-        if v["target_paragraph"].search(m.group()):
-            out.append((start + m.start(), start + m.end()))
-    return out
 
 
 def qualitative_targets(text: str, start: int, end: int, mentions: Sequence[Mention], doc: str) -> list[Side]:
