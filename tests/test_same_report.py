@@ -25,6 +25,30 @@ def test_encodings_and_line_breaks_share_a_fingerprint(tmp_path: Path) -> None:
     assert len(fps) == 1
 
 
+def test_characters_the_fingerprint_skips_never_become_kept_characters() -> None:
+    # The fingerprint normalises (NFKC) only what may turn into an ideograph, digit or
+    # letter; every character it skips must be one NFKC leaves out of that set.
+    import re
+    import unicodedata
+
+    from duizhang.clean import _FINGERPRINT_KEEP, FINGERPRINT_DROP
+
+    drop = re.compile(f"[{FINGERPRINT_DROP}]")
+    skipped = [chr(c) for c in range(0x10000) if drop.match(chr(c))]
+    assert len(skipped) > 250
+    bad = [hex(ord(ch)) for ch in skipped if _FINGERPRINT_KEEP.search(unicodedata.normalize("NFKC", ch))
+           or unicodedata.combining(ch)]
+    assert bad == []
+
+
+def test_full_width_and_compatibility_forms_share_a_fingerprint(tmp_path: Path) -> None:
+    # ２００１年, ① and 〸 are 2001年, 1 and 十 once normalised: the same report.
+    body = SAMPLE_REPORT.replace("5.2%", "５．２％ ①")
+    (tmp_path / "a.txt").write_text(body, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(body.replace("５．２％ ①", "5.2% 1"), encoding="utf-8")
+    assert _fp(tmp_path / "a.txt") == _fp(tmp_path / "b.txt")
+
+
 def test_another_report_has_another_fingerprint(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(SAMPLE_REPORT, encoding="utf-8")
     (tmp_path / "b.txt").write_text(SAMPLE_REPORT.replace("5.2%", "5.3%"), encoding="utf-8")

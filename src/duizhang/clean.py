@@ -212,6 +212,18 @@ def _split_copies(
 
 
 _FINGERPRINT_KEEP = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]+")
+#: Characters whose NFKC form holds no kept character: ASCII, Latin-1 and CJK punctuation,
+#: full-width punctuation, general punctuation (not 〸〹〺, which NFKC makes 十卄卅).
+#: tests/test_same_report.py checks every one of them.
+FINGERPRINT_DROP = (
+    "\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\xa0\xb7\xd7\u2000-\u206f\u3000-\u3029\u3030-\u3037\u303b-\u303f"
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+)
+#: Runs of kept characters, and runs of anything else that NFKC might turn into one.
+_FINGERPRINT_TOKENS = re.compile(rf"[\u4e00-\u9fff0-9A-Za-z]+|[^\u4e00-\u9fff0-9A-Za-z{FINGERPRINT_DROP}]+")
+_FINGERPRINT_MAYBE = re.compile(rf"[^\u4e00-\u9fff0-9A-Za-z{FINGERPRINT_DROP}]")
+_KEPT_FIRST = frozenset(chr(c) for r in ((0x4E00, 0x9FFF), (0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A))
+                        for c in range(r[0], r[1] + 1))
 
 
 def fingerprint(text: str, cleaned: Cleaned) -> str:
@@ -236,5 +248,15 @@ def fingerprint(text: str, cleaned: Cleaned) -> str:
         parts.append(text[pos : max(pos, span.start)])
         pos = max(pos, span.end)
     parts.append(text[pos : cleaned.body_end])
-    flat = unicodedata.normalize("NFKC", "".join(parts))
-    return hashlib.sha256("".join(_FINGERPRINT_KEEP.findall(flat)).encode()).hexdigest()[:32]
+    # NFKC only of what may become a kept character: normalising the whole text
+    # cost as much as the rest of this stage, and these reports are mostly ideographs
+    # and punctuation that NFKC leaves out of the kept set anyway.
+    flat = "".join(parts)
+    if _FINGERPRINT_MAYBE.search(flat) is None:
+        kept = _FINGERPRINT_KEEP.findall(flat)
+    else:
+        kept = [
+            tok if tok[0] in _KEPT_FIRST else "".join(_FINGERPRINT_KEEP.findall(unicodedata.normalize("NFKC", tok)))
+            for tok in _FINGERPRINT_TOKENS.findall(flat)
+        ]
+    return hashlib.sha256("".join(kept).encode()).hexdigest()[:32]

@@ -8,9 +8,9 @@ text. The decoded text is what the library stores beside the raw bytes.
 
 from __future__ import annotations
 
-import io
 import re
 
+from .docxtext import docx_to_text
 from .model import DecodedText, RawDocument, ReadError
 
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
@@ -289,26 +289,6 @@ def pdf_to_text(data: bytes, name: str, ocr: str = "auto") -> tuple[str, float |
         hint = "OCR found no text" if confidence is not None else "run with --ocr auto to read it by OCR"
         raise ReadError(f"{name}: the PDF has no text layer (a scan?); {hint}")
     return text, confidence
-
-
-def docx_to_text(data: bytes, name: str) -> str:
-    """Paragraphs and table cells of a Word .docx file, in order."""
-    import zipfile
-
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise ReadError(f"{name}: not a readable .docx file ({e})") from e
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("\t".join(cell.text for cell in row.cells))
-    text = "\n".join(lines)
-    if not text.strip():
-        raise ReadError(f"{name}: the .docx file has no text")
-    return text
 
 
 #: A line this long holds a whole report scraped without line breaks.

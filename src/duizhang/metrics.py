@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from .patterns import compile_guarded
 from .vocab import load_toml
 
 #: The word patterns of ``data/phrases.toml``.
@@ -20,7 +21,7 @@ PHRASES = load_toml("phrases.toml")
 LEAD_WORDS = re.compile(PHRASES["phrase"]["lead_words"])
 
 #: Words stripped from the end: verbs, comparisons and qualifiers before the number.
-TRAIL_WORDS = re.compile(PHRASES["phrase"]["trail_words"])
+TRAIL_WORDS = compile_guarded(PHRASES["phrase"]["trail_words"])
 
 #: Verbs that start the clause of a count: 实施帮扶项目102个 → the object is the metric.
 VERB_HEAD = re.compile(PHRASES["phrase"]["verb_head"])
@@ -65,7 +66,7 @@ def _rules() -> list[_Rule]:
     data = load_toml("metrics.toml")
     rules = []
     for r in data["metric"]:
-        names = re.compile("(?:" + "|".join(f"(?:{n})" for n in r["names"]) + ")$", re.I)
+        names = compile_guarded("(?:" + "|".join(f"(?:{n})" for n in r["names"]) + ")$", re.I)
         exclude = re.compile("|".join(r["exclude"])) if r["exclude"] else None
         context = re.compile(r["context"]) if r.get("context") else None
         units = frozenset(r["units"]) if "units" in r else None
@@ -173,7 +174,7 @@ TIME_UNITS = frozenset({"年", "个月", "个多月", "小时", "分钟"})
 def _any_name() -> re.Pattern[str]:
     """Every rule's names in one pattern: most phrases name no core indicator, and one
     search says so where trying each rule took ~30 (a quarter of the figure stage)."""
-    return re.compile("|".join(f"(?:{r.names.pattern})" for r in _rules()), re.I)
+    return compile_guarded("|".join(f"(?:{r.names.pattern})" for r in _rules()), re.I)
 
 
 def _match(phrase: str, kind: str, context: str | None, unit: str | None = None) -> str | None:

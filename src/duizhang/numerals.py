@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
           "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}
 SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
@@ -46,6 +48,7 @@ def cn_to_int(s: str) -> int | None:
     return total + section + (digit or 0)
 
 
+@lru_cache(maxsize=65536)
 def to_number(s: str) -> float | None:
     """Value of a number as written: ``3.5万``, ``1,234``, ``七万``, ``1.2亿``, ``３``.
 

@@ -9,6 +9,9 @@ heading or title is recognised the same way whatever of these surrounds it.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 #: One character (or escaped entity) of padding around a line's text.
 PAD = r"(?:[ \t\r\u3000\u2002\u2003\u00a0\ufeff]|<U\+00A0>|&nbsp;)"
 
@@ -20,3 +23,115 @@ TRAIL = rf"{PAD}*$"
 
 #: Padding inside a phrase (letter-spaced titles, 省长 王清宪), line breaks included.
 WS = r"(?:[\s\u3000\u2002\u2003\u00a0]|<U\+00A0>)*"
+
+
+# --- Fast scanning -------------------------------------------------------------------
+# Python's regex engine skips ahead quickly only when a pattern starts with a literal
+# or a character class. Ours start with an optional qualifier word, an alternation of a
+# hundred words or a repeated group, so the engine tries the whole pattern at every
+# character of a report: over a whole text that was most of the figure stage. The
+# characters a match can start with are computed from the parsed pattern and put in a
+# lookahead, which the engine tests in one step.
+
+_Ranges = list[tuple[int, int]]
+
+#: A class with more code points than this is no filter worth having.
+_GUARD_MAX = 5000
+
+
+#: What an ASCII letter also matches under IGNORECASE in a str pattern (re docs).
+_ICASE_EXTRA = [(0x130, 0x131), (0x17F, 0x17F), (0x212A, 0x212A)]
+
+
+def _cased(cp: int, icase: bool) -> _Ranges | None:
+    ch = chr(cp)
+    if not icase or ch.lower() == ch.upper():
+        return [(cp, cp)]
+    if ch.isascii():
+        return [(ord(ch.lower()), ord(ch.lower())), (ord(ch.upper()), ord(ch.upper())), *_ICASE_EXTRA]
+    return None  # other cased letters fold in ways not worth following
+
+
+def _first(seq: Any, icase: bool) -> tuple[_Ranges | None, bool]:
+    """Code-point ranges a match of the parsed sequence can start with (None: any),
+    and whether the sequence can match the empty string."""
+    out: _Ranges = []
+    for op, av in seq:
+        name = str(op)
+        chars: _Ranges | None
+        nullable = False
+        if name == "LITERAL":
+            chars = _cased(av, icase)
+        elif name == "IN":
+            chars = []
+            for iop, iav in av:
+                iname = str(iop)
+                if iname == "LITERAL":
+                    cased = _cased(iav, icase)
+                    if cased is None:
+                        return None, False
+                    chars += cased
+                elif iname == "RANGE" and not icase:
+                    chars.append(iav)
+                else:
+                    return None, False  # negated classes, categories (\d, \s), case folding
+        elif name == "SUBPATTERN":
+            chars, nullable = _first(av[3], icase or bool(av[1] & re.IGNORECASE))
+        elif name == "BRANCH":
+            chars = []
+            for alt in av[1]:
+                c, n = _first(alt, icase)
+                if c is None:
+                    return None, False
+                chars += c
+                nullable = nullable or n
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            chars, nullable = _first(av[2], icase)
+            nullable = nullable or av[0] == 0
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            chars, nullable = [], True  # zero-width: the next item decides
+        else:
+            return None, False  # ANY, back-references, conditionals
+        if chars is None:
+            return None, False
+        out += chars
+        if not nullable:
+            return out, False
+    return out, True
+
+
+_GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
+
+
+def compile_guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    r"""``re.compile`` with a lookahead on the characters a match can start with.
+
+    The guard never changes what matches, only how fast positions that cannot
+    start a match are skipped.
+
+    >>> compile_guarded(r"(?:超过|近)?[0-9]+(?:万|亿)?").pattern
+    '(?=[0-9超近])(?:(?:超过|近)?[0-9]+(?:万|亿)?)'
+    >>> compile_guarded(r"(?m)^(?:增速|增幅)+$").pattern
+    '(?m)(?=[增])(?:^(?:增速|增幅)+$)'
+    >>> compile_guarded(r"(?:a|.)b").pattern, compile_guarded(r"x?").pattern, compile_guarded("增长").pattern
+    ('(?:a|.)b', 'x?', '增长')
+    """
+    from re import _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern, flags)
+    items = list(parsed)
+    if not items or str(items[0][0]) in ("LITERAL", "IN"):
+        return re.compile(pattern, flags)  # the engine already skips by these
+    chars, nullable = _first(items, bool(parsed.state.flags & re.IGNORECASE))
+    if chars is None or nullable or sum(b - a + 1 for a, b in chars) > _GUARD_MAX:
+        return re.compile(pattern, flags)
+    merged: _Ranges = []
+    for a, b in sorted(chars):
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in merged)
+    head = _GLOBAL_FLAGS.match(pattern)
+    lead, body = (head.group(), pattern[head.end():]) if head else ("", pattern)
+    return re.compile(f"{lead}(?=[{cls}])(?:{body})", flags)
