@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .patterns import compile_guarded
 from .vocab import load_toml
@@ -18,37 +18,37 @@ from .vocab import load_toml
 PHRASES = load_toml("phrases.toml")
 
 #: Words stripped from the front of a phrase: scope, time and stance words.
-LEAD_WORDS = re.compile(PHRASES["phrase"]["lead_words"])
+LEAD_WORDS = compile_guarded(PHRASES["phrase"]["lead_words"])
 
 #: Words stripped from the end: verbs, comparisons and qualifiers before the number.
 TRAIL_WORDS = compile_guarded(PHRASES["phrase"]["trail_words"])
 
 #: Verbs that start the clause of a count: 实施帮扶项目102个 → the object is the metric.
-VERB_HEAD = re.compile(PHRASES["phrase"]["verb_head"])
+VERB_HEAD = compile_guarded(PHRASES["phrase"]["verb_head"])
 
 #: Where a noun phrase after a count ends.
-AFTER_STOP = re.compile(PHRASES["phrase"]["after_stop"])
+AFTER_STOP = compile_guarded(PHRASES["phrase"]["after_stop"])
 
 PHRASE_MAX = 30
 
 #: The start value of such a change (国内生产总值从1997年的7.4万亿元…).
-FROM_START = re.compile(r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)(?:[0-9０-９]{4}年)?(?:底|末|初)?的?$")
+FROM_START = compile_guarded(r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)(?:[0-9０-９]{4}年)?(?:底|末|初)?的?$")
 #: A change from one value to another (从…增加到, 由…提高到): the subject comes before 从/由.
-FROM_TO = re.compile(
+FROM_TO = compile_guarded(
     r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)[^，,。；;]{0,20}?[0-9０-９][^，,。；;]*?"
     r"(?:增加|提高|增长|扩大|上升|下降|减少|降低|缩小|提升|发展|跃升)(?:到|至|为)"
     r"(?:[^，,。；;0-9０-９]{0,8}?(?:[0-9０-９]{4}年)?(?:底|末)?的?)$"
 )
 
 #: A clause that only says whom or what a project reaches: 惠及8个小区、3494户.
-BENEFIT_HEAD = re.compile(PHRASES["phrase"]["benefit_head"])
+BENEFIT_HEAD = compile_guarded(PHRASES["phrase"]["benefit_head"])
 
 #: Units whose metric is read before the number (地区生产总值达到648亿元) even for a level.
 MEASURE_FIRST = frozenset(["%", "元", "美元", "平方米", "亩", "公里", "吨", "平方公里", "年", "个月", "天", "小时", "rank"])
 
 
 #: Phrases that name nothing by themselves; the metric comes from the figure before.
-CONTENTLESS = re.compile(PHRASES["phrase"]["contentless"])
+CONTENTLESS = compile_guarded(PHRASES["phrase"]["contentless"])
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,14 @@ def _rules() -> list[_Rule]:
     rules = []
     for r in data["metric"]:
         names = compile_guarded("(?:" + "|".join(f"(?:{n})" for n in r["names"]) + ")$", re.I)
-        exclude = re.compile("|".join(r["exclude"])) if r["exclude"] else None
-        context = re.compile(r["context"]) if r.get("context") else None
+        exclude = compile_guarded("|".join(r["exclude"])) if r["exclude"] else None
+        context = compile_guarded(r["context"]) if r.get("context") else None
         units = frozenset(r["units"]) if "units" in r else None
         rules.append(_Rule(r["id"], names, frozenset(r["kinds"]), exclude, context, units))
     return rules
 
 
+@lru_cache(maxsize=16384)
 def clean_phrase(s: str) -> str:
     """Trim scope, stance and verb words around a metric phrase.
 
@@ -81,12 +82,16 @@ def clean_phrase(s: str) -> str:
     ('地区生产总值', '新增就业', '税收收入占一般公共预算收入比重')
     """
     # A PDF's wrapped line puts a line break inside the phrase: 地区生\n产总值.
-    s = re.sub(r"\s+", "", s)
-    s = s.strip(",，、")
+    s = _SPACES.sub("", s).strip(",，、")
     for _ in range(2):
-        s = LEAD_WORDS.sub("", s)
-        s = TRAIL_WORDS.sub("", s)
+        trimmed = TRAIL_WORDS.sub("", LEAD_WORDS.sub("", s))
+        if trimmed == s:
+            break
+        s = trimmed
     return s.strip(" \t\u3000\u2002,，、")
+
+
+_SPACES = compile_guarded(r"\s+")
 
 
 def metric_phrase(
@@ -148,7 +153,7 @@ def _earlier_number() -> re.Pattern[str]:
     words = [u for cls in ("measure", "classifier", "duration", "percent", "change") for u in units[cls]]
     alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     # 5G基站: a number glued to a letter is part of a name, not an earlier figure.
-    return re.compile(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?"
+    return compile_guarded(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?"
                       # a rank written in words (居世界第四位上升为第三位)
                       r"|第[一二三四五六七八九十]+位")
 
@@ -163,7 +168,7 @@ def is_contentless(phrase: str | None) -> bool:
 
 
 #: A growth rate or rank of an indicator carries the indicator's id (gold guide).
-RATE_SUFFIX = re.compile(PHRASES["phrase"]["rate_suffix"])
+RATE_SUFFIX = compile_guarded(PHRASES["phrase"]["rate_suffix"])
 
 
 #: A span of time (连续4年, 3个月) is no core indicator's value unless a rule names the unit.
@@ -177,19 +182,29 @@ def _any_name() -> re.Pattern[str]:
     return compile_guarded("|".join(f"(?:{r.names.pattern})" for r in _rules()), re.I)
 
 
-def _match(phrase: str, kind: str, context: str | None, unit: str | None = None) -> str | None:
+@lru_cache(maxsize=16384)
+def _named(phrase: str) -> tuple[str, tuple[_Rule, ...]]:
+    """The phrase without a rate suffix, and the rules (in order) whose names it ends
+    with and whose exclusions it avoids: what depends on the phrase alone, cached, as
+    the same phrases (地区生产总值, 新增就业) recur in every report."""
     phrase = RATE_SUFFIX.sub("", phrase) or phrase
     if _any_name().search(phrase) is None:
-        return None
-    for r in _rules():
+        return phrase, ()
+    return phrase, tuple(
+        r for r in _rules() if r.names.search(phrase) and not (r.exclude and r.exclude.search(phrase))
+    )
+
+
+def _match(phrase: str, kind: str, context: str | None, unit: str | None = None) -> str | None:
+    phrase, named = _named(phrase)
+    for r in named:
         if kind not in r.kinds or (r.units is not None and unit is not None and kind != "rank" and unit not in r.units):
             continue
         if unit in TIME_UNITS and (r.units is None or unit not in r.units):
             continue
         if r.context is not None and not (r.context.search(phrase) or (context and r.context.search(context))):
             continue
-        if r.names.search(phrase) and not (r.exclude and r.exclude.search(phrase)):
-            return r.id
+        return r.id
     return None
 
 
@@ -240,5 +255,5 @@ def metric_names(metric_id: str) -> re.Pattern[str] | None:
         if r["id"] == metric_id:
             # Names anchored to a whole phrase (^经济$) would match any prose.
             free = [n for n in r["names"] if not n.startswith("^")]
-            return re.compile("|".join(f"(?:{n})" for n in free), re.I) if free else None
+            return compile_guarded("|".join(f"(?:{n})" for n in free), re.I) if free else None
     return None

@@ -6,7 +6,6 @@ order and decides what counts as a report at all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from .clean import fingerprint, text_to_cleaned
 from .decode import cjk_share, raw_to_text
 from .meta import text_to_meta
 from .model import DuizhangError, NotAReportError, RawDocument, Report
+from .patterns import compile_guarded
 from .quantities import text_to_mentions
 from .read import bytes_to_raw, iter_paths, path_to_raw
 from .structure import text_to_periods, text_to_sections
@@ -24,7 +24,7 @@ from .vocab import load_toml
 PHRASES = load_toml("phrases.toml")
 
 #: Phrases of which a report body shows several; a news story or novel shows few.
-REPORT_MARKERS = re.compile(PHRASES["report"]["markers"])
+REPORT_MARKERS = compile_guarded(PHRASES["report"]["markers"])
 
 #: Shortest body (characters) taken for a report; even an excerpt of the review part is longer.
 MIN_BODY_CHARS = 100

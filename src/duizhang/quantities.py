@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
 from .metrics import clean_phrase, is_contentless, metric_ids, metric_phrase
 from .model import Cleaned, Mention, Meta, Section, Span
@@ -45,7 +46,7 @@ QUOTED_NAME_MAX = 16
 #: A line at least this long that ends mid-sentence is a wrapped line (PDF text layers).
 WRAP_MIN_LINE = 25
 SENTENCE_END = set("。；;！!？?：:，,、")
-_CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fff0-9]")
+_CJK_OR_DIGIT = compile_guarded(r"[\u4e00-\u9fff0-9]")
 
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
 
@@ -130,30 +131,30 @@ def _vocab() -> _Vocab:
         qual_before=q["before"],
         qual_before_lengths=sorted({len(w) for w in q["before"]}, reverse=True),
         qual_after=q["after"],
-        growth=re.compile(k["growth"]),
-        share=re.compile(k["share"]),
-        decline=re.compile(k["decline"] + "$"),
-        change_before=re.compile(k["change_before"]),
-        estimate=re.compile(s["estimate"]),
-        target=re.compile(s["target"]),
-        met_target=re.compile(s["met_target"]),
-        scope_after=re.compile(s["scope_after"]),
-        scope_noun=re.compile(s["scope_noun"]),
-        scope_before=re.compile(s["scope_before"]),
-        scope_clause=re.compile(s["scope_clause"]),
-        scope_of=re.compile(s["scope_of"]),
-        scope_of_action=re.compile(s["scope_of_action"]),
-        scope_people=re.compile(s["scope_people"]),
-        scope_radius=re.compile(s["scope_radius"]),
-        rank_context=re.compile(r["context"]),
-        rank_not_after=re.compile(r["not_after"]),
-        name_after=re.compile(n["after"]),
-        name_before=re.compile(n["before"]),
-        frame_after=re.compile(n["time_frame_after"]),
-        frame_before=re.compile(n["time_frame_before"]),
-        duration_before=re.compile(n["duration_before"]),
+        growth=compile_guarded(k["growth"]),
+        share=compile_guarded(k["share"]),
+        decline=compile_guarded(k["decline"] + "$"),
+        change_before=compile_guarded(k["change_before"]),
+        estimate=compile_guarded(s["estimate"]),
+        target=compile_guarded(s["target"]),
+        met_target=compile_guarded(s["met_target"]),
+        scope_after=compile_guarded(s["scope_after"]),
+        scope_noun=compile_guarded(s["scope_noun"]),
+        scope_before=compile_guarded(s["scope_before"]),
+        scope_clause=compile_guarded(s["scope_clause"]),
+        scope_of=compile_guarded(s["scope_of"]),
+        scope_of_action=compile_guarded(s["scope_of_action"]),
+        scope_people=compile_guarded(s["scope_people"]),
+        scope_radius=compile_guarded(s["scope_radius"]),
+        rank_context=compile_guarded(r["context"]),
+        rank_not_after=compile_guarded(r["not_after"]),
+        name_after=compile_guarded(n["after"]),
+        name_before=compile_guarded(n["before"]),
+        frame_after=compile_guarded(n["time_frame_after"]),
+        frame_before=compile_guarded(n["time_frame_before"]),
+        duration_before=compile_guarded(n["duration_before"]),
         arabic_only_units=frozenset(units["arabic_only"]),
-        cn_verb_before=re.compile(
+        cn_verb_before=compile_guarded(
             r"(建成|新建|建设|完成|实施|新增|引进|打造|改造|开工|竣工|培育|创建|获批|落地|签约|举办|开展|"
             r"增至|共|累计|提升|新设|设立|达到|达|有|新开|开通|推出|成立)$"
         ),
@@ -199,7 +200,7 @@ class _Stops:
     True
     """
 
-    _last = {stops: re.compile(f"(?s:.*)[{re.escape(stops)}]") for stops in (CLAUSE_STOP, SENTENCE_STOP)}
+    _last = {stops: compile_guarded(f"(?s:.*)[{re.escape(stops)}]") for stops in (CLAUSE_STOP, SENTENCE_STOP)}
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -243,11 +244,12 @@ def _fwd(text: str, pos: int, stops: str, limit: int, ceil: int) -> int:
 
 def _in_quotes(text: str, pos: int, line_start: int) -> bool:
     """Whether ``pos`` sits inside “…” or 「…」 on its line (a quoted name)."""
-    seg = text[line_start:pos]
-    opens = max(seg.rfind("“"), seg.rfind("「"), seg.rfind('"') if seg.count('"') % 2 else -1)
-    closes = max(seg.rfind("”"), seg.rfind("」"))
-    if opens <= closes:
+    # Searched in place: slicing the line (a paragraph can be one long line) cost more.
+    opens = max(text.rfind("“", line_start, pos), text.rfind("「", line_start, pos),
+                text.rfind('"', line_start, pos) if text.count('"', line_start, pos) % 2 else -1)
+    if opens < 0 or opens <= max(text.rfind("”", line_start, pos), text.rfind("」", line_start, pos)):
         return False
+    opens -= line_start
     # A long quotation is a definition or speech, not a name: only short labels count.
     end = min((i for i in (text.find("”", pos, pos + 20), text.find("」", pos, pos + 20)) if i >= 0), default=-1)
     return end >= 0 and end - (line_start + opens) <= QUOTED_NAME_MAX
@@ -280,12 +282,13 @@ def text_to_mentions(
     stops = _Stops(text)
     find_section = section_finder(sections)
     for m in v.pattern.finditer(text, start, end):
-        if m.group("pre") and not any(m.group(g) for g in ("rank", "pc", "n1")):
+        g = m.groupdict()  # one call, where reading each group by name cost more
+        if g["pre"] and not (g["rank"] or g["pc"] or g["n1"]):
             continue
         s0 = m.start()
         if any(a <= s0 < b for a, b in skip):
             continue
-        found = _interpret(text, m, v, meta, sections, doc, start, end, stops, find_section, periods)
+        found = _interpret(text, m, g, v, meta, sections, doc, start, end, stops, find_section, periods)
         if found is not None:
             out.append(found)
     contexts = {id(mention): ctx for mention, ctx in out}
@@ -393,40 +396,42 @@ class _Figure:
 
 
 def _rank(
-    text: str, m: re.Match[str], v: _Vocab, core_start: int, after: str, floor: int, stops: _Stops
+    text: str, g: dict[str, Any], v: _Vocab, core_start: int, after: str, floor: int, stops: _Stops
 ) -> _Figure | None:
     """第二 / 首位 / 前三 in a ranking (全市第二, 位居中心城区首位), else None."""
     clause_start = stops.back(core_start, CLAUSE_STOP, RANK_CONTEXT + 6, floor)
     if not v.rank_context.search(text[clause_start:core_start][-RANK_CONTEXT:]):
         return None
     qualifier = "exact"
-    if m.group("first"):
+    if g["first"]:
         value: float | None = 1.0
     else:
         if v.rank_not_after.match(after):
             return None  # 第一批, 前三季度: an ordinal or a period, not a ranking
-        if m.group("fn") is not None:
-            value, qualifier = to_number(m.group("fn")), "below"
+        if g["fn"] is not None:
+            value, qualifier = to_number(g["fn"]), "below"
         else:
-            value = to_number(m.group("rn"))
+            value = to_number(g["rn"])
     if value is None:
         return None
     return _Figure(core_start, value, "rank", "rank", qualifier)
 
 
-def _amount(text: str, m: re.Match[str], v: _Vocab, before: str, after: str, pre: str | None) -> _Figure | None:
+def _amount(
+    text: str, m: re.Match[str], g: dict[str, Any], v: _Vocab, before: str, after: str, pre: str | None
+) -> _Figure | None:
     """A number with its magnitude, unit, range and qualifier words, or None if it is not a quantity."""
-    n1, m1, n2, m2 = m.group("n1"), m.group("m1"), m.group("n2"), m.group("m2") or ""
-    raw_unit = m.group("unit") or m.group("u1") or ""
+    n1, m1, n2, m2 = g["n1"], g["m1"], g["n2"], g["m2"] or ""
+    raw_unit = g["unit"] or g["u1"] or ""
     cls = v.unit_class.get(raw_unit, "")
-    post = m.group("post")
-    yu = m.group("yu") or m.group("yu0")
+    post = g["post"]
+    yu = g["yu"] or g["yu0"]
     cn = _is_cn(n1)
     # 千亿 and 七万 carry their magnitude inside the Chinese numeral.
     has_mag = bool(m1) or (cn and any(c in "百千万亿" for c in n1))
     has_q = bool(pre or yu or post or "多" in raw_unit)
     # Dates: 2023年, 2024-4-9, 1月, 11日, 15:03.
-    if n2 is not None and m.group("dash") in "-－" and re.fullmatch(r"(19|20)\d\d", n1):
+    if n2 is not None and g["dash"] in "-－" and re.fullmatch(r"(19|20)\d\d", n1):
         return None
     if raw_unit == "年" and not yu:
         val = to_number(n1)
@@ -441,7 +446,7 @@ def _amount(text: str, m: re.Match[str], v: _Vocab, before: str, after: str, pre
             return None  # a bare number: ordinal, code, year without 年, list item
     elif (after[:1].isascii() and after[:1].isalpha()) or (raw_unit.isascii() and after[:1] in _DIGITS):
         return None  # part of a code or model name
-    elif v.name_after.match(text, m.start("unit") if m.group("unit") else m.end()):
+    elif v.name_after.match(text, m.start("unit") if g["unit"] else m.end()):
         return None  # 75周年, 三个着力
     if cn and not _chinese_numeral_counts(n1, raw_unit, cls, has_q, before, v):
         return None
@@ -505,24 +510,24 @@ def _kind_and_direction(kind: str, unit: str, clause: str, v: _Vocab) -> tuple[s
 
 
 def _interpret(
-    text: str, m: re.Match[str], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int,
+    text: str, m: re.Match[str], g: dict[str, Any], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int,
     stops: _Stops, find_section: Callable[[int], int | None], periods: Sequence[Span] = (),
 ) -> tuple[Mention, str] | None:
     """One regex candidate as a mention (and the clause before it), or None if it is not a quantity."""
-    core_start = m.end("pre") if m.group("pre") else m.start()
+    core_start = m.end("pre") if g["pre"] else m.start()
     line_start = text.rfind("\n", 0, core_start) + 1
     before = text[max(line_start, core_start - 12) : core_start]
     after = text[m.end() : m.end() + 12]  # matched with .match(): patterns anchor at its start
     if _in_quotes(text, core_start, line_start) or v.name_before.search(before):
         return None
-    if m.group("rank") or m.group("first"):
-        fig = _rank(text, m, v, core_start, after, floor, stops)
-    elif m.group("pc") is not None:
-        pc = to_number(m.group("pc"))
-        fig = _Figure(m.start(), pc, "%", "share", v.qual_before.get(m.group("pre") or "", "exact")) \
+    if g["rank"] or g["first"]:
+        fig = _rank(text, g, v, core_start, after, floor, stops)
+    elif g["pc"] is not None:
+        pc = to_number(g["pc"])
+        fig = _Figure(m.start(), pc, "%", "share", v.qual_before.get(g["pre"] or "", "exact")) \
             if pc is not None else None
     else:
-        fig = _amount(text, m, v, before, after, m.group("pre"))
+        fig = _amount(text, m, g, v, before, after, g["pre"])
     if fig is None:
         return None
     num_start, span_end = fig.start, m.end()
@@ -586,29 +591,29 @@ def _stance(role: str | None, sentence_before: str, meta: Meta, scope: bool) -> 
 
 
 # Full-width digits too (２００１年): older State Council texts write years so.
-_YEAR_IN = re.compile(r"(?<![0-9０-９比较与同])((?:19|20|１９|２０)[0-9０-９]{2})年(?!来|以来|以前|前|之前|底前)")
-_SECTION_YEAR = re.compile(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
+_YEAR_IN = compile_guarded(r"(?<![0-9０-９比较与同])((?:19|20|１９|２０)[0-9０-９]{2})年(?!来|以来|以前|前|之前|底前)")
+_SECTION_YEAR = compile_guarded(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.
-_STATE_BEFORE = re.compile(PHRASES["years"]["state_before"])
+_STATE_BEFORE = compile_guarded(PHRASES["years"]["state_before"])
 #: A level reached, stated earlier in the clause (达到9341个、床位10.5万张; 提高到每月815元).
-_STATE_IN_CLAUSE = re.compile(PHRASES["years"]["state_in_clause"])
+_STATE_IN_CLAUSE = compile_guarded(PHRASES["years"]["state_in_clause"])
 #: A record over the period (最高年产), not the final year's level.
-_RECORD = re.compile(PHRASES["years"]["record"])
-_PERIOD_SUM = re.compile(PHRASES["years"]["period_sum"])
+_RECORD = compile_guarded(PHRASES["years"]["record"])
+_PERIOD_SUM = compile_guarded(PHRASES["years"]["period_sum"])
 #: A value held over several years (连续4年超过90万人, 每年新增, 稳定在) describes no single year.
-_HELD = re.compile(PHRASES["years"]["held"])
+_HELD = compile_guarded(PHRASES["years"]["held"])
 #: A target over a window of years (用3—5年时间, 三年内): no single year.
-_WINDOW = re.compile(PHRASES["years"]["window"])
+_WINDOW = compile_guarded(PHRASES["years"]["window"])
 #: Actions counted over a period (建成437个, 改造395台): in a five-year review they sum
 #: the period; a stock or level without one (总装机3.1亿千瓦, 突破4万元) is the final year's.
-_ACTION = re.compile(PHRASES["years"]["action"])
+_ACTION = compile_guarded(PHRASES["years"]["action"])
 
 #: A stock named as such (电力总装机规模3.1亿千瓦): the level at the end of the period.
-_STOCK = re.compile(PHRASES["years"]["stock"])
+_STOCK = compile_guarded(PHRASES["years"]["stock"])
 
 #: A multi-year average rate (年均增长, 平均每年增长); 年均浓度 is one year's mean level.
-_AVERAGE = re.compile(PHRASES["years"]["average"])
+_AVERAGE = compile_guarded(PHRASES["years"]["average"])
 
 
 def _explicit_year(sentence_before: str) -> int | None:
