@@ -44,9 +44,10 @@ def main() -> int:
         make_corpus(Path(a.reports), src, a.docs + a.docs // 50)
         db = tmp / "web.db"
         with Library(db) as lib:
-            lib.add([src], jobs=2)
+            added = lib.add([src], jobs=2)
+            lib.refresh_recon(added.regions)  # as `duizhang add` does: the stored 对账单
             docs = [int(r["id"]) for r in lib.store.query("SELECT id FROM documents")]
-            regions = [r["region"] for r in lib.store.query("SELECT DISTINCT region FROM documents LIMIT 60")]
+            regions = [r["region"] for r in lib.store.query("SELECT DISTINCT region FROM documents WHERE region IS NOT NULL LIMIT 60")]
             pairs = [(r, y) for r in regions[:30] for y in lib.years_with_pairs(lib.resolve_region(r)[0][0])]
         print(f"library: {len(docs)} documents")
         with socket.socket() as s:

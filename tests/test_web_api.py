@@ -25,7 +25,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def client(db: Path) -> TestClient:
-    return TestClient(create_app(db))
+    return TestClient(create_app(db), base_url="http://127.0.0.1")
 
 
 def _doc_id(client: TestClient, name: str) -> int:
@@ -106,14 +106,14 @@ def test_document_page_escapes_and_links_raw(client: TestClient, db: Path, tmp_p
 
 
 def test_upload_limits(db: Path) -> None:
-    small = TestClient(create_app(db, max_upload=1000))
+    small = TestClient(create_app(db, max_upload=1000), base_url="http://127.0.0.1")
     r = small.post("/api/upload", files={"file": ("big.txt", b"x" * 5000, "text/plain")})
     assert r.status_code == 413 and "limit" in r.json()["detail"]
     r = small.post("/api/upload", files={"file": ("tool.exe", b"MZ", "application/octet-stream")})
     assert r.status_code == 415
     r = small.post("/api/upload", files={"file": ("empty.txt", b"", "text/plain")})
     assert r.json()["outcome"] == "failed" and "empty" in r.json()["message"]
-    ro = TestClient(create_app(db, read_only=True))
+    ro = TestClient(create_app(db, read_only=True), base_url="http://127.0.0.1")
     assert ro.post("/api/upload", files={"file": ("a.txt", b"x", "text/plain")}).status_code == 403
     assert 'id="upload"' not in ro.get("/").text
 

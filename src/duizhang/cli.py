@@ -227,7 +227,10 @@ format_option = click.option(
 def _open(db: str, must_exist: bool = True) -> Library:
     if must_exist and db != ":memory:" and not Path(db).exists():
         raise click.ClickException(f"no library at {db}; create one with: duizhang add --db {db} REPORTS...")
-    return Library(db)
+    try:
+        return Library(db)
+    except DuizhangError as e:  # not a library, its disk full, another writer holding it
+        raise _fail(e) from e
 
 
 def _fail(e: DuizhangError) -> click.ClickException:
@@ -278,12 +281,14 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: 
         err.print(f"[yellow]repeat:[/] {_plain(message)}", soft_wrap=True)
     for _source, message in summary.failed:
         err.print(f"[red]error:[/] {_plain(message)}", soft_wrap=True)
+    if summary.stopped:
+        err.print(f"[red]stopped:[/] {_plain(summary.stopped)}", soft_wrap=True)
     repeats = f"{len(summary.repeats)} repeated a stored report, " if summary.repeats else ""
     err.print(
         f"{len(summary.added)} added, {len(summary.skipped)} skipped (already stored), {repeats}"
         f"{len(summary.failed)} failed → {db}"
     )
-    if summary.failed and not summary.added and not summary.skipped and not summary.repeats:
+    if summary.stopped or (summary.failed and not summary.added and not summary.skipped and not summary.repeats):
         sys.exit(1)
 
 
@@ -494,11 +499,23 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
 @click.option("--read-only", is_flag=True,
               help="Open the library read-only and disable uploads (for a public deployment); it is never changed.")
 @click.option("--max-upload-mb", type=int, default=50, show_default=True, help="Largest upload accepted.")
-def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int) -> None:
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Another host name the explorer may be reached by (a reverse proxy's); repeatable. "
+              "Requests naming any other host are refused.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes; one per core serves a team's concurrent users faster.")
+def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int, allow_hosts: tuple[str, ...],
+          workers: int) -> None:
     """Open the web explorer: library, documents with highlighted figures, 对账单, compare, search.
 
     JSON API under /api/ (documents, reconcile, compare, search, upload);
     interactive API docs at /docs. Works offline: charts are served locally.
+
+    Only this machine can reach it by default. Any web page you open could
+    otherwise talk to it, so it answers only requests for its own host names
+    (localhost, 127.0.0.1, --host, --allow-host) and takes uploads only from its
+    own pages. With --host 0.0.0.0 (every interface) and no --allow-host it
+    answers any host name.
     """
     import uvicorn
 
@@ -507,11 +524,25 @@ def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int) ->
     if not Path(db).exists() and not read_only:
         err.print(f"[yellow]note:[/] {db} does not exist yet; it is created empty (add reports by upload or duizhang add)")
     try:
-        app = create_app(db, read_only=read_only, max_upload=max_upload_mb * 1024 * 1024)
+        app = create_app(db, read_only=read_only, max_upload=max_upload_mb * 1024 * 1024, host=host,
+                         allow_hosts=allow_hosts)
     except DuizhangError as e:
         raise _fail(e) from e
-    err.print(f"duizhang explorer on http://{host}:{port}/  (library {db}{', read-only' if read_only else ''})")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    err.print(f"duizhang explorer on http://{host}:{port}/  (library {db}{', read-only' if read_only else ''}"
+              f"{f', {workers} processes' if workers > 1 else ''})")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    import json
+    import os
+
+    from .web.app import SERVE_ENV
+
+    os.environ[SERVE_ENV] = json.dumps({"db": str(Path(db).resolve()) if db != ":memory:" else db,
+                                        "read_only": read_only, "max_upload": max_upload_mb * 1024 * 1024,
+                                        "host": host, "allow_hosts": list(allow_hosts)})
+    uvicorn.run("duizhang.web.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                log_level="warning")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,8 +9,10 @@ text. The decoded text is what the library stores beside the raw bytes.
 from __future__ import annotations
 
 import re
+import zlib
 
 from .docxtext import docx_to_text
+from .limits import MAX_TEXT_CHARS, MAX_UNPACKED_BYTES
 from .model import DecodedText, RawDocument, ReadError
 
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
@@ -259,7 +261,9 @@ def _with_title(main: str, html: str) -> str:
 OCR_MODES = ("auto", "never")
 
 
-def pdf_to_text(data: bytes, name: str, ocr: str = "auto") -> tuple[str, float | None]:
+def pdf_to_text(
+    data: bytes, name: str, ocr: str = "auto", notes: list[str] | None = None
+) -> tuple[str, float | None]:
     """The text of a PDF as paragraphs, and the mean OCR confidence if pages needed OCR.
 
     Pages with a text layer are read from it; pages without one (a scan) go through
@@ -268,7 +272,7 @@ def pdf_to_text(data: bytes, name: str, ocr: str = "auto") -> tuple[str, float |
     from .pdftext import join_lines, pdf_lines
 
     try:
-        pages = pdf_lines(data)
+        pages = pdf_lines(data, notes)
     except Exception as e:  # pdfminer raises many types on broken or hostile files
         raise ReadError(f"{name}: not a readable PDF ({type(e).__name__}: {e})") from e
     blank = [i for i, lines in enumerate(pages) if not lines]
@@ -329,13 +333,48 @@ def raw_to_text(raw: RawDocument, ocr: str = "auto") -> DecodedText:
 
     ``ocr``: ``auto`` reads PDF pages without a text layer by OCR, ``never`` does not.
     """
+    decoded = _decode(raw, ocr)
+    if len(decoded.text) > MAX_TEXT_CHARS:
+        raise ReadError(
+            f"{raw.name}: {len(decoded.text):,} characters of text is far more than any report "
+            f"(limit {MAX_TEXT_CHARS:,}): not read"
+        )
+    return decoded
+
+
+def gunzip(data: bytes, name: str) -> bytes:
+    """The bytes of a gzip-compressed file (a page saved with its transfer encoding),
+    refused beyond ``MAX_UNPACKED_BYTES`` while unpacking, not after.
+
+    >>> import gzip
+    >>> gunzip(gzip.compress("政府工作报告".encode()), "x.html").decode()
+    '政府工作报告'
+    """
+    out = bytearray()
+    inflater = zlib.decompressobj(wbits=31)  # gzip header and trailer
+    try:
+        chunk = inflater.decompress(data, MAX_UNPACKED_BYTES + 1)
+        out += chunk
+        while inflater.unconsumed_tail and len(out) <= MAX_UNPACKED_BYTES:
+            out += inflater.decompress(inflater.unconsumed_tail, MAX_UNPACKED_BYTES + 1 - len(out))
+    except zlib.error as e:
+        raise ReadError(f"{name}: a damaged gzip file ({e})") from e
+    if len(out) > MAX_UNPACKED_BYTES:
+        raise ReadError(f"{name}: unpacks to more than {MAX_UNPACKED_BYTES / 1e6:,.0f} MB (a zip bomb?): not read")
+    return bytes(out)
+
+
+def _decode(raw: RawDocument, ocr: str) -> DecodedText:
     suffix = raw.suffix
     data = raw.data
+    if data.startswith(b"\x1f\x8b"):
+        data = gunzip(data, raw.name)
     if not data.strip():
         raise ReadError(f"{raw.name}: the file is empty")
     if suffix == ".pdf" or data.startswith(b"%PDF-"):
-        text, confidence = pdf_to_text(data, raw.name, ocr)
-        return DecodedText(text, "pdf", "pdf", confidence)
+        notes: list[str] = []
+        text, confidence = pdf_to_text(data, raw.name, ocr, notes)
+        return DecodedText(text, "pdf", "pdf", confidence, tuple(f"PDF reader: {n}" for n in notes))
     if suffix == ".docx" or (data.startswith(b"PK\x03\x04") and b"word/" in data[:2000]):
         return DecodedText(docx_to_text(data, raw.name), "docx", "docx")
     if data.startswith(b"PK\x03\x04"):

@@ -17,12 +17,11 @@ from __future__ import annotations
 import io
 import zipfile
 
+from .limits import MAX_UNPACKED_BYTES
 from .model import ReadError
 
-#: Largest unpacked size of a .docx package (all its parts) that is read. The longest reports in the
-#: development corpus need under 0.2 MB of XML; a few MB of text with heavy run
-#: formatting stays far below this.
-MAX_DOCX_XML_BYTES = 200_000_000
+#: Largest unpacked size of a .docx package (all its parts) that is read.
+MAX_DOCX_XML_BYTES = MAX_UNPACKED_BYTES
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"

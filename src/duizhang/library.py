@@ -7,7 +7,12 @@ same methods. Storage is :class:`duizhang.store.Store` (SQLite).
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -28,7 +33,7 @@ from .reconcile import (
     reconcile,
     sentence_at,
 )
-from .store import SameReport, Store
+from .store import AlreadyStored, SameReport, Store, StoreError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +49,11 @@ class LibraryError(DuizhangError):
     """A request the library cannot answer (unknown region, missing document)."""
 
 
+#: The columns of a document listing (``documents``), in order.
+DOCUMENT_COLUMNS = ["id", "name", "region", "region_code", "level", "doctype", "delivered_date", "published_date",
+                    "session", "speaker", "review_years", "plan_years", "n_mentions", "n_targets", "sha256"]
+
+
 @dataclass
 class AddSummary:
     added: list[str] = field(default_factory=list)
@@ -54,12 +64,38 @@ class AddSummary:
     #: Regions of the added reports: their stored 对账单 is out of date until
     #: :meth:`Library.refresh_recon` (or the next ``reconcile``) recomputes it.
     regions: set[str] = field(default_factory=set)
+    #: Why the batch stopped before its end (the disk is full), else None. Every
+    #: document counted as added is stored whole; the files after it were not tried.
+    stopped: str | None = None
 
 
 def _context(text: str, start: int) -> str:
     seg = text[max(0, start - CONTEXT_CHARS) : start]
     cut = max(seg.rfind(c) for c in "。；;\n")
     return seg[cut + 1 :]
+
+
+def _worker_init() -> None:
+    """A parse worker: Ctrl-C is the main process's to handle (no worker tracebacks),
+    and the worker ends when the main process does, even killed (SIGKILL)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    parent = os.getppid()
+
+    def watch() -> None:  # where there is no PR_SET_PDEATHSIG: notice the parent is gone
+        while True:
+            time.sleep(2)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _parse(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None, str | None]:
@@ -110,6 +146,9 @@ class Library:
         summary = AddSummary()
         note = progress or (lambda source, outcome: None)
 
+        failed_bytes: dict[str, str] = {}  # sha256 -> source, of files that could not be parsed
+        twins: list[tuple[RawDocument, str]] = []  # a file with the same bytes as an earlier one of this batch
+
         def store(raw: RawDocument, result: tuple[Report | None, str | None]) -> None:
             report, error = result
             if report is None:
@@ -117,6 +156,7 @@ class Library:
                 if message.startswith(raw.name + ":") and raw.source != raw.name:
                     message = raw.source + message[len(raw.name):]  # the whole path, so the file can be found
                 summary.failed.append((raw.source, message))
+                failed_bytes[raw.sha256] = raw.source
                 note(raw.source, "failed")
                 return
             contexts = [_context(report.text, m.start) for m in report.mentions]
@@ -125,6 +165,10 @@ class Library:
             except SameReport as e:
                 summary.repeats.append((raw.source, f"{raw.source}: not added, {e}"))
                 note(raw.source, "repeat")
+                return
+            except AlreadyStored:
+                summary.skipped.append(raw.source)  # another run stored it meanwhile
+                note(raw.source, "skipped")
                 return
             summary.added.append(raw.source)
             codes = [c for c in (report.meta.region_code, report.meta.region_now_code) if c]
@@ -135,7 +179,7 @@ class Library:
         own = {str(Path(self.path).resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
         def raws() -> Iterable[RawDocument]:
-            seen: set[str] = set()
+            seen: dict[str, str] = {}
             for p in iter_paths(paths):
                 if p != "-" and str(Path(p).resolve()) in own:
                     continue  # the library file itself, when it sits in the folder being added
@@ -145,36 +189,60 @@ class Library:
                     summary.failed.append((str(p), str(e)))
                     note(str(p), "failed")
                     continue
-                if raw.sha256 in seen or self.store.has(raw.sha256):
+                if raw.sha256 in seen:
+                    twins.append((raw, seen[raw.sha256]))
+                    note(raw.source, "skipped")
+                    continue
+                if self.store.has(raw.sha256):
                     summary.skipped.append(raw.source)
                     note(raw.source, "skipped")
                     continue
-                seen.add(raw.sha256)
+                seen[raw.sha256] = raw.source
                 yield raw
 
-        if jobs <= 1:
-            for raw in raws():
-                store(raw, _parse(raw, ocr))
-            return summary
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            pending: dict[Future[tuple[Report | None, str | None]], RawDocument] = {}
-            try:
+        try:
+            if jobs <= 1:
                 for raw in raws():
-                    pending[pool.submit(_parse, raw, ocr)] = raw
-                    if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
-                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in done:
-                            store(pending.pop(fut), fut.result())
-                for fut in list(pending):
-                    store(pending.pop(fut), fut.result())
-            except BaseException:
-                for fut in pending:
-                    fut.cancel()
-                raise
+                    store(raw, _parse(raw, ocr))
+            else:
+                self._add_parallel(raws(), jobs, ocr, store)
+        except StoreError as e:
+            summary.stopped = f"{e}; the files after it were not added (run the same command again to go on)"
+        for raw, first in twins:
+            if raw.sha256 in failed_bytes:
+                # Not "already stored": the first copy failed, so neither is in the library.
+                summary.failed.append((raw.source, f"{raw.source}: the same bytes as {first}, which failed"))
+            else:
+                summary.skipped.append(raw.source)
         return summary
 
+    def _add_parallel(
+        self, raws: Iterable[RawDocument], jobs: int, ocr: str,
+        store: Callable[[RawDocument, tuple[Report | None, str | None]], None],
+    ) -> None:
+        """Parse in worker processes, store here: the one writer does no parsing work."""
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+        pending: dict[Future[tuple[Report | None, str | None]], RawDocument] = {}
+        try:
+            for raw in raws:
+                pending[pool.submit(_parse, raw, ocr)] = raw
+                if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        store(pending.pop(fut), fut.result())
+            for fut in list(pending):
+                store(pending.pop(fut), fut.result())
+        except BaseException:
+            # Ctrl-C or a full disk: drop the queued files, do not wait for a long OCR.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+
     def add_bytes(self, name: str, data: bytes) -> tuple[str, str, int | None]:
-        """Ingest one uploaded file: (outcome, message, document id); outcome is added/skipped/failed."""
+        """Ingest one uploaded file: (outcome, message, document id); outcome is added/skipped/failed.
+
+        Raises :class:`StoreError` when the library cannot be written (a full disk).
+        """
         raw = RawDocument(name=name, source=f"upload:{name}", data=data)
         row = self.store.query("SELECT id FROM documents WHERE sha256 = ?", (raw.sha256,))
         if row:
@@ -187,6 +255,8 @@ class Library:
             doc_id = self.store.put(report, raw.data, __version__, contexts, same_text=False)
         except SameReport as e:
             return "skipped", f"{name}: not added, {e}", e.doc_id
+        except AlreadyStored as e:
+            return "skipped", f"{name}: already in the library", e.doc_id
         codes = [c for c in (report.meta.region_code, report.meta.region_now_code) if c]
         if codes:
             self.refresh_recon(codes)
@@ -263,20 +333,27 @@ class Library:
         """Documents with metadata and counts, filtered (``limit``/``offset`` for one page)."""
         import pandas as pd
 
+        return pd.DataFrame(self.document_records(region, level, year, doctype, limit, offset),
+                            columns=DOCUMENT_COLUMNS)
+
+    def document_records(
+        self, region: str | None = None, level: str | None = None, year: int | None = None,
+        doctype: str | None = None, limit: int | None = None, offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """What :meth:`documents` gives, as plain dicts (no pandas: a web page needs none)."""
         where, params = self._document_filters(region, level, year, doctype)
         page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
         rows = self.store.query(
-            "SELECT id, name, region, region_code, level, doctype, delivered_date, published_date, session, "
-            "speaker, review_years, plan_years, n_mentions, n_targets, sha256 FROM documents d "
+            f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents d "
             f"WHERE {' AND '.join(where)} ORDER BY region_code, delivered_date, name{page}",
             params,
         )
-        df = pd.DataFrame([dict(r) for r in rows], columns=[
-            "id", "name", "region", "region_code", "level", "doctype", "delivered_date", "published_date",
-            "session", "speaker", "review_years", "plan_years", "n_mentions", "n_targets", "sha256"])
-        for col in ("review_years", "plan_years"):
-            df[col] = df[col].map(json.loads)
-        return df
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["review_years"], d["plan_years"] = json.loads(d["review_years"]), json.loads(d["plan_years"])
+            out.append(d)
+        return out
 
     def count_documents(
         self, region: str | None = None, level: str | None = None, year: int | None = None,

@@ -57,6 +57,8 @@ class DecodedText:
     format: str  # txt | html | pdf | docx
     #: Mean recognition confidence when (some of) the text came from OCR, else None.
     ocr_confidence: float | None = None
+    #: What the reader library said about the file (kept with the document's warnings).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

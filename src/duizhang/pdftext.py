@@ -117,11 +117,39 @@ def join_lines(pages: list[list[Line]]) -> str:
     return "\n".join(out)
 
 
-def pdf_lines(data: bytes) -> list[list[Line]]:
-    """Every page's text lines, top to bottom, page numbers dropped."""
+class _Notes(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if msg not in self.messages and len(self.messages) < MAX_NOTES:
+            self.messages.append(msg)
+
+
+#: pdfminer messages kept per file (a broken file can log one per object).
+MAX_NOTES = 3
+
+
+def pdf_lines(data: bytes, notes: list[str] | None = None) -> list[list[Line]]:
+    """Every page's text lines, top to bottom, page numbers dropped.
+
+    pdfminer's own error messages go to ``notes`` (the caller names the file), never
+    to stderr, where they would appear without saying which file of a batch they are about.
+    """
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams
 
-    # pdfminer reports every font quirk through logging; the reader names the file itself.
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    return [_page_lines(page) for page in extract_pages(io.BytesIO(data), laparams=LAParams())]
+    log = logging.getLogger("pdfminer")
+    handler = _Notes()
+    log.setLevel(logging.ERROR)  # font quirks are logged as warnings: not worth a word
+    log.addHandler(handler)
+    propagate, log.propagate = log.propagate, False
+    try:
+        return [_page_lines(page) for page in extract_pages(io.BytesIO(data), laparams=LAParams())]
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+        if notes is not None:
+            notes.extend(handler.messages)

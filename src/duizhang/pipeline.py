@@ -49,7 +49,7 @@ def raw_to_report(raw: RawDocument, check: bool = True, ocr: str = "auto") -> Re
     sections = text_to_sections(text, cleaned, meta)
     periods = text_to_periods(text, sections, meta)
     mentions = text_to_mentions(text, cleaned, meta, sections, raw.name, periods)
-    warnings = []
+    warnings = [f"{raw.name}: {note}" for note in decoded.notes]
     if meta.region_code is None:
         warnings.append(f"{raw.name}: region not recognised")
     if not meta.review_years and not meta.plan_years:

@@ -6,17 +6,19 @@ one file cannot lose it.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .limits import MAX_FILE_BYTES
 from .model import RawDocument, ReadError
 
 #: File types the decode stage understands; anything else is reported, not guessed.
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx", "")
 
 #: A report is a few hundred KB at most; this bound catches a wrong folder early.
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = MAX_FILE_BYTES
 
 
 def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path | str]:
@@ -27,9 +29,19 @@ def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path | str]:
             continue
         path = Path(p)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path)
-                if child.is_file() and not any(part.startswith(".") for part in rel.parts):
+            # os.walk with an error callback: Path.rglob skips a folder it cannot read
+            # without a word, and its files would be missing from the batch unnoticed.
+            found: list[Path] = []
+            unreadable: list[Path] = []
+
+            def refused(e: OSError, into: list[Path] = unreadable) -> None:
+                into.append(Path(e.filename))
+
+            for root, dirs, files in os.walk(path, onerror=refused):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found.extend(Path(root) / f for f in files if not f.startswith("."))
+            for child in sorted(found + unreadable):
+                if child in unreadable or child.is_file():
                     yield child
         else:
             yield path
@@ -49,6 +61,12 @@ def path_to_raw(path: Path | str) -> RawDocument:
         raise ReadError(
             f"{path}: unsupported file type {path.suffix!r} (expected .txt, .html, .htm, .pdf or .docx)"
         )
+    if path.is_dir():
+        try:
+            next(os.scandir(path), None)
+        except OSError as e:
+            raise ReadError(f"{path}: cannot read this folder ({e.strerror or e}); its files were not added") from e
+        raise ReadError(f"{path}: a folder, not a file")
     try:
         # A FIFO, a device (/dev/zero) or a socket would hang or never end: files only.
         if not path.is_file():

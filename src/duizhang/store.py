@@ -7,13 +7,18 @@ or Ctrl-C mid-ingest leaves whole documents only.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .limits import BUSY_TIMEOUT_S
 from .model import DuizhangError, Report
 
 DEFAULT_DB = "duizhang.db"
@@ -149,7 +154,30 @@ class SameReport(Exception):
 
 
 class StoreError(DuizhangError):
-    """A library file that cannot be opened as asked (missing, or too old for read-only use)."""
+    """A library file that cannot be opened or written as asked (missing, too old for
+    read-only use, its disk full, another writer holding it too long)."""
+
+
+class AlreadyStored(Exception):
+    """Another writer stored the same bytes first (two ``add`` runs over one folder)."""
+
+    def __init__(self, doc_id: int) -> None:
+        super().__init__(f"already stored as document {doc_id}")
+        self.doc_id = doc_id
+
+
+#: How often a transaction is tried again when SQLite answers "busy" at once (it can,
+#: in WAL mode, without waiting for the busy timeout), and the first pause.
+BUSY_RETRIES = 8
+BUSY_PAUSE_S = 0.05
+
+
+def _busy(e: sqlite3.Error) -> bool:
+    return isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e))
+
+
+def _full(e: BaseException) -> bool:
+    return (isinstance(e, sqlite3.Error) and "full" in str(e)) or (isinstance(e, OSError) and e.errno == errno.ENOSPC)
 
 
 class Store:
@@ -166,7 +194,8 @@ class Store:
         if read_only:
             self.conn = self._connect_read_only()
         else:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                        timeout=BUSY_TIMEOUT_S)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
         if read_only:
@@ -177,10 +206,14 @@ class Store:
                     f"{self.path}: the library needs an update (schema {version} of {len(MIGRATIONS)}); "
                     "open it once without --read-only")
             return
-        if self.path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.migrate()
+        try:
+            if self.path != ":memory:":
+                self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.migrate()
+        except sqlite3.DatabaseError as e:
+            self.conn.close()
+            raise self._error(e, "open") from e
 
     def _connect_read_only(self) -> sqlite3.Connection:
         p = Path(self.path)
@@ -203,17 +236,59 @@ class Store:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self) -> None:
-        """Apply the migrations this file has not seen, each in its own transaction."""
-        for i in range(self.version, len(MIGRATIONS)):
-            self.conn.execute("BEGIN")
-            try:
+        """Apply the migrations this file has not seen, each in its own transaction.
+
+        The version is read again inside each write transaction: two processes opening
+        a new library at once both get here, and the second must find the first's
+        tables instead of creating them again.
+        """
+        while self.version < len(MIGRATIONS):
+            with self.transaction():
+                i = self.version
+                if i >= len(MIGRATIONS):
+                    break
                 for stmt in _statements(MIGRATIONS[i]):
                     self.conn.execute(stmt)
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
-                self.conn.execute("COMMIT")
-            except BaseException:
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``), tried again while another writer
+        holds the file; rolled back on any error without hiding it."""
+        self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException:
+            try:
                 self.conn.execute("ROLLBACK")
-                raise
+            except sqlite3.Error:
+                pass  # SQLite already rolled back (a full disk ends the transaction itself)
+            raise
+
+    def _retry(self, step: Callable[[], object]) -> None:
+        pause = BUSY_PAUSE_S
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                step()
+                return
+            except sqlite3.OperationalError as e:
+                if not _busy(e) or attempt == BUSY_RETRIES:
+                    raise
+                time.sleep(pause)
+                pause *= 2
+
+    def _error(self, e: BaseException, doing: str) -> StoreError:
+        """One line for the user: what happened to the library file and what it means."""
+        if _full(e):
+            return StoreError(f"{self.path}: the disk is full; nothing of the document being stored was written "
+                              "(every document stored before it is complete)")
+        if isinstance(e, sqlite3.OperationalError) and _busy(e):
+            return StoreError(f"{self.path}: another program held the library for over {BUSY_TIMEOUT_S:.0f} s "
+                              f"({doing}); try again when it is done")
+        if isinstance(e, sqlite3.DatabaseError) and "not a database" in str(e):
+            return StoreError(f"{self.path}: not a duizhang library (not an SQLite database)")
+        return StoreError(f"{self.path}: cannot {doing} the library ({e})")
 
     # -- writing ---------------------------------------------------------
 
@@ -233,41 +308,36 @@ class Store:
         self, report: Report, raw: bytes, parser_version: str, contexts: list[str] | None = None,
         same_text: bool = True,
     ) -> int:
-        """Store one parsed report in one transaction; returns its id (existing id if stored).
+        """Store one parsed report in one transaction; returns its id.
 
-        With ``same_text=False`` a report whose text fingerprint is already stored is
+        Raises :class:`AlreadyStored` if the same bytes are stored (by another writer
+        since the caller looked), :class:`StoreError` if the disk is full. With ``same_text=False`` a report whose text fingerprint is already stored is
         refused with :class:`SameReport` (checked inside the write transaction, so two
         writers cannot both add it).
         """
         c = self.conn
-        c.execute("BEGIN IMMEDIATE")
         try:
-            row = c.execute("SELECT id FROM documents WHERE sha256 = ?", (report.sha256,)).fetchone()
-            twin = None if same_text or row is not None else self.same_report(report.fingerprint)
-            if row is None and twin is None:
-                doc_id = self._insert(report, raw, parser_version, contexts)
-                c.execute("COMMIT")
-                return doc_id
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
-        c.execute("ROLLBACK")
+            with self.transaction():
+                row = c.execute("SELECT id FROM documents WHERE sha256 = ?", (report.sha256,)).fetchone()
+                twin = None if same_text or row is not None else self.same_report(report.fingerprint)
+                if row is None and twin is None:
+                    return self._insert(report, raw, parser_version, contexts)
+        except (sqlite3.DatabaseError, OSError) as e:
+            raise self._error(e, f"store {report.doc}") from e
         if twin is not None:
             raise SameReport(*twin)
-        return int(row["id"])
+        raise AlreadyStored(int(row["id"]))
 
     def replace(self, doc_id: int, report: Report, parser_version: str, contexts: list[str] | None = None) -> None:
         """Re-store the parse of a document already in the library (same raw bytes)."""
         c = self.conn
-        c.execute("BEGIN IMMEDIATE")
         try:
-            raw = c.execute("SELECT raw FROM contents WHERE doc_id = ?", (doc_id,)).fetchone()["raw"]
-            self._delete(doc_id)
-            self._insert(report, raw, parser_version, contexts, doc_id=doc_id)
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
+            with self.transaction():
+                raw = c.execute("SELECT raw FROM contents WHERE doc_id = ?", (doc_id,)).fetchone()["raw"]
+                self._delete(doc_id)
+                self._insert(report, raw, parser_version, contexts, doc_id=doc_id)
+        except (sqlite3.DatabaseError, OSError) as e:
+            raise self._error(e, f"store document {doc_id}") from e
 
     def _delete(self, doc_id: int) -> None:
         c = self.conn
@@ -354,17 +424,15 @@ class Store:
         c = self.conn
         cols = ", ".join(f'"{f}"' for f in RECON_FIELDS)
         marks = ",".join("?" * len(RECON_FIELDS))
-        c.execute("BEGIN IMMEDIATE")
         try:
-            c.execute("DELETE FROM recon_rows WHERE region_code = ?", (region_code,))
-            c.executemany(f"INSERT INTO recon_rows ({cols}) VALUES ({marks})",
-                          [tuple(r.get(f) for f in RECON_FIELDS) for r in records])
-            c.execute("INSERT OR REPLACE INTO recon_state (region_code, refreshed_at) VALUES (?, datetime('now'))",
-                      (region_code,))
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
+            with self.transaction():
+                c.execute("DELETE FROM recon_rows WHERE region_code = ?", (region_code,))
+                c.executemany(f"INSERT INTO recon_rows ({cols}) VALUES ({marks})",
+                              [tuple(r.get(f) for f in RECON_FIELDS) for r in records])
+                c.execute("INSERT OR REPLACE INTO recon_state (region_code, refreshed_at) VALUES (?, datetime('now'))",
+                          (region_code,))
+        except (sqlite3.DatabaseError, OSError) as e:
+            raise self._error(e, "store the 对账单 of a region") from e
 
     def recon_fresh(self) -> set[str]:
         """Regions whose stored 对账单 is up to date."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
-from ..library import Library, LibraryError
+from ..library import Library, LibraryError, flatten_row
 from ..reconcile import STATUSES, ReconRow
 
 #: Years a report can describe; anything else is a typo in a query string.
@@ -48,9 +49,11 @@ def documents_data(
     args = (region or None, level or None, check_year(year), doctype or None)
     total = lib.count_documents(*args)
     pages = max(1, -(-total // PAGE_SIZE))
-    df = lib.documents(*args, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    if page > pages:
+        raise BadRequest(f"page {page} does not exist (there are {pages})")
+    docs = lib.document_records(*args, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return {"filters": {"region": region, "level": level, "year": year, "doctype": doctype},
-            "page": page, "pages": pages, "total": total, "documents": _records(df)}
+            "page": page, "pages": pages, "total": total, "documents": docs}
 
 
 def document_data(lib: Library, doc_id: int, at: int | None = None) -> dict[str, Any]:
@@ -150,3 +153,37 @@ def search_data(lib: Library, q: str, region: str | None = None, year: int | Non
         h["before"], h["match"], h["after"] = (
             (h["sentence"][:i], q, h["sentence"][i + len(q):]) if i >= 0 else (h["sentence"], "", ""))
     return {"q": q, "region": region, "year": year, "hits": hits}
+
+
+def raw_data(lib: Library, doc_id: int) -> dict[str, Any]:
+    """The kept raw bytes of a document, for download: ``{"file": (name, bytes)}``."""
+    return {"file": lib.raw(doc_id)}
+
+
+def reconcile_file(lib: Library, region: str | None, year: int | None, fmt: str) -> dict[str, Any]:
+    """The 对账单 as a CSV or Excel file (Chinese headers): ``{"body": bytes}``."""
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ..export import write
+
+    rows = lib.reconcile_rows(region or None, check_year(year))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"duizhang.{fmt}"
+        write(pd.DataFrame([flatten_row(r) for r in rows]), out, fmt, lang="zh")
+        return {"body": out.read_bytes()}
+
+
+def safe_name(filename: str | None) -> str:
+    """A display name for an upload: the last path part, no control characters.
+
+    >>> safe_name("../../etc/passwd"), safe_name("C:\\\\x\\\\报告.txt"), safe_name(None)
+    ('passwd', '报告.txt', 'upload.txt')
+    """
+    name = re.split(r"[\\\\/]", filename or "")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    return name[:200] or "upload.txt"
+
+
