@@ -45,9 +45,10 @@ eval: $(BIN)/duizhang
 	@$(BIN)/python $(GOLD)/score.py .eval-mentions.jsonl --docs .eval-docs.jsonl
 
 bench: $(BIN)/duizhang
-	$(BIN)/python bench/bench_parse.py $(REPORTS)
+	$(BIN)/python bench/bench_parse.py ../shared/corpus/dev
 	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 2000 --jobs 2
 	$(BIN)/python bench/bench_web.py $(REPORTS) --docs 2000
+	$(BIN)/python bench/bench_load.py $(REPORTS) --docs 500 --clients 20 --seconds 15 --workers 2
 	$(BIN)/python bench/bench_ocr.py ../shared/corpus/dev/hubei_2025_gwr_scan.pdf --pages 4
 
 clean:

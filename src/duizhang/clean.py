@@ -20,6 +20,9 @@ from .model import Cleaned, Span
 from .patterns import PAD
 from .vocab import load_toml
 
+#: The word patterns of ``data/document.toml``.
+_DOC = load_toml("document.toml")
+
 # One star over padding and bullets: LEAD's own star before another over the same
 # characters backtracks quadratically on lines of spaces (a 5× slower parse).
 _LEAD = rf"(?m)^(?:{PAD}|[•·])*"
@@ -27,14 +30,13 @@ _LEAD = rf"(?m)^(?:{PAD}|[•·])*"
 #: Lines that name the report but are not its title: the delivery line
 #: (2025年1月20日在…会议上…作政府工作报告, ——2025年…) and photo captions
 #: (省长×××作政府工作报告).
-NOT_TITLE = r"(?![0-9０-９〇零一二]{4}年[0-9０-９〇零一二三四五六七八九十]{1,2}月|——|[^\n]*作(?:政府)?工作报告|[^\n]*记者)"
+NOT_TITLE = rf"(?![0-9０-９〇零一二]{{4}}年[0-9０-９〇零一二三四五六七八九十]{{1,2}}月|——|{_DOC['title']['not_title']})"
 
 #: A report title: short line naming the document type, without sentence punctuation.
 TITLE_RE = re.compile(
     _LEAD
     + NOT_TITLE
-    + r"(?P<t>[^\n。；;，,]{0,40}?(政府工作报告|工作报告|政[ \t\u3000]*府[ \t\u3000]*工[ \t\u3000]*作[ \t\u3000]*报[ \t\u3000]*告"
-    r"|国民经济和社会发展(年度)?计划|计划(草案|执行情况)[^\n。]{0,20}|发展计划)[^\n。，,]{0,30})\s*$"
+    + rf"(?P<t>[^\n。；;，,]{{0,40}}?({_DOC['title']['names']})[^\n。，,]{{0,30}})\s*$"
 )
 
 #: Prose: a line with enough text and sentence punctuation; the body starts near the first.

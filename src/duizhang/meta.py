@@ -12,6 +12,10 @@ from . import regions
 from .model import Cleaned, Meta
 from .numerals import cn_to_int, to_number
 from .patterns import LEAD, PAD, WS
+from .vocab import load_toml
+
+#: The word patterns of ``data/document.toml``.
+DOC = load_toml("document.toml")
 
 _WS = WS
 _CN = "〇零一二三四五六七八九十"
@@ -27,8 +31,8 @@ _DATE = (
 #: The delivery line: 2025年1月15日在…, with the speaker between date and 在
 #: (2025年1月16日省长 李乐成在…), or the date alone in brackets (（二〇〇三年一月十日）).
 DELIVERED_RE = re.compile(rf"{_DATE}(?:[^\n，。,；;（(]{{0,24}}?在|[）)])")
-ISO_DATE_RE = re.compile(r"(?:时间|日期)[:：]\s*(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})")
-_TITLES = r"代理?(?:省|市|区|县|州|旗)长|(?:省|市|区|县|州|旗|盟)长|国务院总理|总理|主席|盟长"
+ISO_DATE_RE = re.compile(rf"(?:{DOC['header']['published_labels']})[:：]\s*(\d{{4}})[-/年](\d{{1,2}})[-/月](\d{{1,2}})")
+_TITLES = DOC["speaker"]["titles"]
 #: A name: two to four characters, a minority name with a middle dot (艾尔肯·吐尼亚孜),
 #: sometimes letter-spaced (韦 韬).
 _NAME = r"[\u4e00-\u9fff](?:[ \u3000\u00a0]?[\u4e00-\u9fff·•]){1,11}?"
@@ -37,7 +41,7 @@ _NAME = r"[\u4e00-\u9fff](?:[ \u3000\u00a0]?[\u4e00-\u9fff·•]){1,11}?"
 SPEAKER_RE = re.compile(
     rf"(?:人民政府|政府)?(?P<title>{_TITLES}){PAD}*(?P<name>{_NAME})"
     rf"(?={PAD}*(?:\n|$)|作|在|同志|[（(])"
-    rf"|(?:(?<=日)|(?<=^)|(?<=\n)|(?<=[ \u3000\u00a0]))(?P<name2>{_NAME}){PAD}?(?P<title2>(?:代理?)?(?:省|市|区|县|州|旗)长|主席)在"
+    rf"|(?:(?<=日)|(?<=^)|(?<=\n)|(?<=[ \u3000\u00a0]))(?P<name2>{_NAME}){PAD}?(?P<title2>{DOC['speaker']['titles_after_name']})在"
 )
 WHERE_RE = re.compile(rf"在{_WS}(?P<w>[^\n第]{{2,30}}?){_WS}第?{_WS}[{_CN}]+{_WS}届")
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
@@ -48,7 +52,7 @@ YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 # The padding after the marker only with the marker: LEAD already took the line's own.
 _NUMBERING = rf"(?:(?:[一二三四五六七八九十]{{1,3}}[、．.]|[(（][一二三四五六七八九十]{{1,3}}[)）]){PAD}*)?"
 FIVE_YEAR_OPENER_RE = re.compile(
-    rf"{LEAD}{_NUMBERING}(?:(?P<five>过去五年|五年来|这五年|今后五年|未来五年)"
+    rf"{LEAD}{_NUMBERING}(?:(?P<five>{DOC['period']['five_year_openers']})"
     rf"|(?:[0-9]{{4}}年(?:工作)?(?:和|及|与)?)?[“\"]?(?P<plan>十[一二三四五六七八九]?五)[”\"]?)"
 )
 PLAN_NAME_RE = re.compile(r"十[一二三四五六七八九]?五(?![年个])")
@@ -56,7 +60,7 @@ PLAN_NAME_RE = re.compile(r"十[一二三四五六七八九]?五(?![年个])")
 HEADING_MAX = 40
 
 #: The preamble of an outgoing government: 报告本届政府过去五年的工作.
-FIVE_YEAR_REPORT_RE = re.compile(r"报告[^。\n]{0,8}过去五年的?工作")
+FIVE_YEAR_REPORT_RE = re.compile(DOC["period"]["outgoing"])
 
 #: Reports delivered from this month on are about the next year (a December session).
 LATE_MONTH = 11
@@ -70,7 +74,7 @@ CONTEXT_SPAN = 30000
 HEADER_SPAN = 600
 HEADER_MAX = 3000
 SALUTATION_SLACK = 40
-_SALUTATION = re.compile(r"各位代表|代表们|同志们")
+_SALUTATION = re.compile(DOC["header"]["salutation"])
 
 
 def _doctype(title: str) -> str:
@@ -179,9 +183,9 @@ def _years(body: str, meta: Meta) -> tuple[list[int], list[int]]:
     if meta.doctype == "plan":
         if title_years:
             y = max(title_years)
-            review = [y - 1] if "执行情况" in (meta.title or "") else []
+            review = [y - 1] if re.search(DOC["plan"]["reviews_last_year"], meta.title or "") else []
             return review, [y]
-        heading = re.search(r"((?:19|20)\d{2})年(?:主要)?(?:预期)?(?:目标|指标|计划)", body[:3000])
+        heading = re.search(DOC["plan"]["targets_heading"], body[:3000])
         return [], [int(heading.group(1))] if heading else []
     effective: int | None = None
     if meta.delivered_date:

@@ -36,7 +36,7 @@ FROM_START = compile_guarded(r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|�
 #: A change from one value to another (从…增加到, 由…提高到): the subject comes before 从/由.
 FROM_TO = compile_guarded(
     r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)[^，,。；;]{0,20}?[0-9０-９][^，,。；;]*?"
-    r"(?:增加|提高|增长|扩大|上升|下降|减少|降低|缩小|提升|发展|跃升)(?:到|至|为)"
+    rf"(?:{PHRASES['phrase']['from_to_verbs']})(?:到|至|为)"
     r"(?:[^，,。；;0-9０-９]{0,8}?(?:[0-9０-９]{4}年)?(?:底|末)?的?)$"
 )
 
@@ -152,8 +152,9 @@ def _earlier_number() -> re.Pattern[str]:
     units = load_toml("units.toml")
     words = [u for cls in ("measure", "classifier", "duration", "percent", "change") for u in units[cls]]
     alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    after = "|".join(re.escape(w) for w in sorted(load_toml("cues.toml")["qualifier"]["after"], key=len, reverse=True))
     # 5G基站: a number glued to a letter is part of a name, not an earlier figure.
-    return compile_guarded(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:左右|以上|以下|以内|多|余)?"
+    return compile_guarded(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:{after})?"
                       # a rank written in words (居世界第四位上升为第三位)
                       r"|第[一二三四五六七八九十]+位")
 

@@ -120,7 +120,7 @@ def _vocab() -> _Vocab:
         rf"(?:[ \t]?(?P<dash>[-－—–~～至到])[ \t]?(?P<n2>{num})(?P<m2>{MAGNITUDE}))?"
         r"(?P<yu>余|多)?"
         rf"(?P<unit>{unit_alt})?"
-        r"(?P<post>左右|以上|以下|以内|之内)?"
+        rf"(?P<post>{_alt(q['after_span'])})?"
         r")"
     )
     k, s, r, n = cues["kind"], cues["stance"], cues["rank"], cues["name"]
@@ -154,10 +154,7 @@ def _vocab() -> _Vocab:
         frame_before=compile_guarded(n["time_frame_before"]),
         duration_before=compile_guarded(n["duration_before"]),
         arabic_only_units=frozenset(units["arabic_only"]),
-        cn_verb_before=compile_guarded(
-            r"(建成|新建|建设|完成|实施|新增|引进|打造|改造|开工|竣工|培育|创建|获批|落地|签约|举办|开展|"
-            r"增至|共|累计|提升|新设|设立|达到|达|有|新开|开通|推出|成立)$"
-        ),
+        cn_verb_before=compile_guarded(n["cn_count_verbs"]),
     )
 
 
@@ -591,7 +588,8 @@ def _stance(role: str | None, sentence_before: str, meta: Meta, scope: bool) -> 
 
 
 # Full-width digits too (２００１年): older State Council texts write years so.
-_YEAR_IN = compile_guarded(r"(?<![0-9０-９比较与同])((?:19|20|１９|２０)[0-9０-９]{2})年(?!来|以来|以前|前|之前|底前)")
+_YEAR_IN = compile_guarded(
+    rf"(?<![0-9０-９比较与同])((?:19|20|１９|２０)[0-9０-９]{{2}})年(?!{PHRASES['years']['not_the_year_after']})")
 _SECTION_YEAR = compile_guarded(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.

@@ -205,7 +205,7 @@ def judge(target: Mention, outcome: Mention, ceiling: bool) -> tuple[str, float 
 
 
 #: A comparison with a base year (比2002年增长65.5%): change over several years.
-_BASE_YEAR = re.compile(r"(?:比|较)((?:19|20)[0-9]{2}|(?:１９|２０)[０-９]{2})年(?:底|末)?[^，,。；;]{0,4}$")
+_BASE_YEAR = re.compile(load_toml("reconcile.toml")["base_year"])
 
 
 def over_years(f: Figure, year: int) -> bool:

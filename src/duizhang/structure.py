@@ -38,7 +38,7 @@ HEADING_RE = re.compile(
 STANDALONE_RE = re.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？<>]{4,30}?)[:：]?" + TRAIL)
 
 #: A short line ending so introduces what follows (…的主要工作是：): not a heading.
-LEAD_IN_ENDS = ("是", "为", "如下", "有")
+LEAD_IN_ENDS = tuple(load_toml("sections.toml")["heading"]["lead_in_ends"])
 
 RANK = {"r1": 1, "r2": 2, "r3": 3, "lead": 3, "r4": 4, "standalone": 0}
 
@@ -292,7 +292,7 @@ def _period_cue(words: str, single: int, search: bool) -> str | None:
 
 _SALUTATION_LEAD = re.compile(r"^各位代表[!！，,、：:]?")
 #: A framing first sentence about the plan period (2025年是“十四五”收官之年。).
-_FRAMING = re.compile(r"^(?:19|20)[0-9]{2}年是[^。！!]{0,30}?(?:收官|开局|决胜|攻坚|关键)之年[。！!]")
+_FRAMING = re.compile(load_toml("sections.toml")["opening"]["framing"])
 
 
 def _opening_words(paragraph: str, single: int) -> str:
