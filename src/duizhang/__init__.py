@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .model import DuizhangError, Mention, NotAReportError, ReadError, Report
-from .pipeline import iter_reports, parse
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .library import Library
+    from .pipeline import iter_reports, parse
 
 __version__ = "0.1.0"
 
@@ -28,17 +30,23 @@ def extract(source: str | Path | bytes, name: str | None = None) -> pd.DataFrame
     import pandas as pd
 
     from .output import MENTION_FIELDS, mention_record
+    from .pipeline import parse
 
     report = parse(source, name=name)
     return pd.DataFrame([mention_record(m) for m in report.mentions], columns=MENTION_FIELDS)
 
 
 def __getattr__(name: str) -> object:
-    # The library pulls in SQLite and the store; load it only when asked for.
+    # The parse stages compile their vocabulary and the library pulls in SQLite:
+    # loaded when first asked for, so that `import duizhang.cli` for --help is quick.
     if name == "Library":
         from .library import Library
 
         return Library
+    if name in ("parse", "iter_reports"):
+        from . import pipeline
+
+        return getattr(pipeline, name)
     raise AttributeError(name)
 
 

@@ -6,25 +6,25 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from . import __version__
 from .decode import OCR_MODES
 from .export import FORMATS, WHAT
-from .export import frame as export_frame
-from .export import write as export_write
-from .library import RECON_COLUMNS, Library, flatten_row
 from .model import DuizhangError, Report
-from .output import MENTION_FIELDS, CsvWriter, mention_record, mentions_table, print_report, report_record
-from .pipeline import Failure, iter_reports
 from .read import iter_paths
-from .reconcile import STATUSES, ReconRow
 from .store import DEFAULT_DB
+
+# The parse stages, the library and pandas are imported by the commands that use
+# them: `duizhang --help` and a one-file `extract` should not wait for the rest.
+if TYPE_CHECKING:
+    from .library import Library
+    from .pipeline import Failure
+    from .reconcile import ReconRow
 
 err = Console(stderr=True, highlight=False)
 
@@ -51,6 +51,8 @@ def _out() -> Console:
 def _reports(paths: tuple[str, ...], check: bool, ocr: str = "auto") -> Iterator[Report | Failure]:
     """Parse lazily, with a progress bar on a terminal for batches of more than a few files
     and for the pages of a scan read by OCR."""
+    from .pipeline import iter_reports
+
     files = list(iter_paths(paths))
     if not err.is_terminal:
         yield from iter_reports(files, check=check, ocr=ocr)
@@ -146,6 +148,9 @@ def read(paths: tuple[str, ...], as_json: bool, force: bool, ocr: str) -> None:
     PATHS are files or folders (read recursively); '-' reads standard input.
     A file that cannot be read is reported and the rest go on.
     """
+    from .output import print_report, report_record
+    from .pipeline import Failure
+
     out = Console(highlight=False, soft_wrap=True)
     ok, failed = 0, []
     for r in _reports(paths, check=not force, ocr=ocr):
@@ -183,6 +188,9 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
                | below (以内/不超过) | near (近)
     stance:    actual | estimate (预计) | target (目标, 计划, 工作安排) | other
     """
+    from .output import MENTION_FIELDS, CsvWriter, mention_record, mentions_table
+    from .pipeline import Failure
+
     stream = open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") if output else sys.stdout
     console = Console(file=stream, highlight=False, width=PIPE_WIDTH) if output else _out()
     csvw = CsvWriter(stream, MENTION_FIELDS) if fmt == "csv" else None
@@ -225,6 +233,8 @@ format_option = click.option(
 
 
 def _open(db: str, must_exist: bool = True) -> Library:
+    from .library import Library
+
     if must_exist and db != ":memory:" and not Path(db).exists():
         raise click.ClickException(f"no library at {db}; create one with: duizhang add --db {db} REPORTS...")
     try:
@@ -314,6 +324,8 @@ def reparse(db: str) -> None:
 @format_option
 def list_(db: str, region: str | None, level: str | None, year: int | None, doctype: str | None, fmt: str) -> None:
     """List the documents in the library, with their years and counts of figures and targets."""
+    from rich.table import Table
+
     with _open(db) as lib:
         try:
             df = lib.documents(region=region, level=level, year=year, doctype=doctype)
@@ -360,6 +372,11 @@ def reconcile_(db: str, region: str | None, year: int | None, fmt: str) -> None:
       no_target     a core indicator reported without a target
       unclear       target without a number, a loose match, or work under way
     """
+    from rich.table import Table
+
+    from .library import RECON_COLUMNS, flatten_row
+    from .reconcile import STATUSES
+
     with _open(db) as lib:
         try:
             rows = lib.reconcile_rows(region, year)
@@ -443,6 +460,8 @@ def search(db: str, query: str, region: str | None, year: int | None, limit: int
 @format_option
 def compare(db: str, metric: str, kind: str | None, regions: str | None, fmt: str) -> None:
     """One metric across regions and years: targets beside outcomes."""
+    from rich.table import Table
+
     with _open(db) as lib:
         try:
             df = lib.compare(metric, kind=kind, regions_=regions.split(",") if regions else None)
@@ -481,6 +500,9 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
     parquet  for pandas, R arrow, DuckDB
     jsonl    one JSON object per row (the 对账单 in the shape of gold/recon.jsonl)
     """
+    from .export import frame as export_frame
+    from .export import write as export_write
+
     with _open(db) as lib:
         try:
             df = export_frame(lib, what)
