@@ -54,6 +54,15 @@ COMPLETE_COPY_SHARE = 0.8
 #: Characters of the first prose line used to recognise repeated copies.
 COPY_KEY_LEN = 40
 
+#: Characters from there (spacing aside) that a repeated copy must share with the first.
+COPY_CHECK_LEN = 400
+
+_NOT_LETTER = re.compile(r"[\s\u3000]+")
+
+
+def _letters(s: str) -> str:
+    return _NOT_LETTER.sub("", s)
+
 
 @dataclass(frozen=True)
 class _Rules:
@@ -192,10 +201,17 @@ def _split_copies(
     starts = [body_start]
     offset = anchor_m.start() - body_start  # title-to-prose distance of the first copy
     pos = anchor_m.end()
+    first = anchor_m.start("p")
     while True:
         hit = text.find(key, pos)
         if hit < 0:
             break
+        check = min(COPY_CHECK_LEN, hit - first, len(text) - hit)  # a short report: as far as both go
+        if _letters(text[hit : hit + check]) != _letters(text[first : first + check]):
+            # The same first sentence opens every year's report (现在，我代表国务院，向大会
+            # 报告政府工作…): a copy must go on alike, else it is another report.
+            pos = hit + len(key)
+            continue
         title = _title_before(text, hit, pos)
         starts.append(title if title is not None else max(pos, _line_start(text, hit) - offset))
         pos = hit + len(key)
@@ -211,6 +227,36 @@ def _split_copies(
     keep = next(i for i, (s, e) in enumerate(copies) if e - s >= COMPLETE_COPY_SHARE * longest)
     dups = [Span(s, e, f"copy {i + 1} of {len(copies)} of the report") for i, (s, e) in enumerate(copies) if i != keep]
     return copies[keep][0], copies[keep][1], dups
+
+
+#: A report's first paragraphs open with the salutation within this many characters of its title.
+REPORT_OPENING = 1500
+_SALUTATION = re.compile(_DOC["header"]["salutation"])
+
+
+def other_reports(text: str, cleaned: Cleaned) -> list[int]:
+    r"""Starts of further reports in the file after the first (not copies of it).
+
+    A title line followed by the salutation (各位代表) is how a report begins; one
+    after the report's body, or inside it without a footer between, is another
+    report pasted into the same file.
+
+    >>> one = "某区政府工作报告\n各位代表:\n现在,我代表区人民政府向大会报告工作,请予审议,并请区政协委员提出意见。\n"
+    >>> two = one + "某县政府工作报告\n各位代表:\n现在,我代表县人民政府向大会报告工作,请予审议,并请县政协委员提出意见。\n"
+    >>> other_reports(one, text_to_cleaned(one)), other_reports(two, text_to_cleaned(two))
+    ([], [52])
+    """
+    copies = [(d.start, d.end) for d in cleaned.duplicates]
+    found = []
+    for m in TITLE_RE.finditer(text, cleaned.body_start + 1):
+        start = m.start("t")
+        if start <= cleaned.body_start or any(a <= start < b or start <= a <= m.end() + REPORT_OPENING
+                                              for a, b in copies):
+            continue  # inside a pasted copy of the same report, or the page header over one
+        if _SALUTATION.search(text, m.end(), m.end() + REPORT_OPENING):
+            found.append(start)
+    # Only the first line of each further report (its subtitle may match a title too).
+    return [p for i, p in enumerate(found) if i == 0 or p - found[i - 1] > REPORT_OPENING]
 
 
 _FINGERPRINT_KEEP = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]+")

@@ -31,6 +31,9 @@ err = Console(stderr=True, highlight=False)
 #: Batches of at least this many files show a progress bar (on a terminal only).
 PROGRESS_MIN_FILES = 5
 
+#: Rows of a table view that lists documents (a page, not a national library).
+TABLE_ROWS = 200
+
 #: Width of tables written to a pipe or file, where rich cannot ask the terminal.
 PIPE_WIDTH = 180
 
@@ -98,7 +101,9 @@ def _plain(message: str) -> str:
     return escape(flat.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
-def _summary(ok: int, failed: list[Failure], what: str = "read") -> None:
+def _summary(ok: int, failed: list[Failure], what: str = "read", warnings: list[str] | None = None) -> None:
+    for message in warnings or []:
+        err.print(f"[yellow]warning:[/] {_plain(message)}", soft_wrap=True)
     for f in failed:
         err.print(f"[red]error:[/] {_plain(f.message)}", soft_wrap=True)
     style = "red" if failed else "green"
@@ -191,10 +196,14 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
     from .output import MENTION_FIELDS, CsvWriter, mention_record, mentions_table
     from .pipeline import Failure
 
-    stream = open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") if output else sys.stdout
+    try:
+        stream = open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") if output else sys.stdout
+    except OSError as e:
+        raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
     console = Console(file=stream, highlight=False, width=PIPE_WIDTH) if output else _out()
     csvw = CsvWriter(stream, MENTION_FIELDS) if fmt == "csv" else None
     ok, failed, total = 0, [], 0
+    several: list[str] = []
     try:
         for r in _reports(paths, check=not force, ocr=ocr):
             if isinstance(r, Failure):
@@ -202,6 +211,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
                 continue
             ok += 1
             total += len(r.mentions)
+            several.extend(w for w in r.warnings if "more than one report" in w)
             if fmt == "jsonl":
                 for m in r.mentions:
                     stream.write(json.dumps(mention_record(m), ensure_ascii=False) + "\n")
@@ -215,7 +225,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
     finally:
         if output:
             stream.close()
-    _summary(ok, failed, what=f"documents, {total} mentions")
+    _summary(ok, failed, what=f"documents, {total} mentions", warnings=several)
     if failed and not ok:
         sys.exit(1)
 
@@ -289,6 +299,8 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: 
                 lib.refresh_recon(summary.regions)
     for _source, message in summary.repeats:
         err.print(f"[yellow]repeat:[/] {_plain(message)}", soft_wrap=True)
+    for message in summary.warnings:
+        err.print(f"[yellow]warning:[/] {_plain(message)}", soft_wrap=True)
     for _source, message in summary.failed:
         err.print(f"[red]error:[/] {_plain(message)}", soft_wrap=True)
     if summary.stopped:
@@ -322,13 +334,19 @@ def reparse(db: str) -> None:
 @click.option("--year", type=int, help="Documents that review or plan this year.")
 @click.option("--doctype", type=click.Choice(["gwr", "plan", "other"]))
 @format_option
-def list_(db: str, region: str | None, level: str | None, year: int | None, doctype: str | None, fmt: str) -> None:
+@click.option("--limit", type=click.IntRange(min=0), default=TABLE_ROWS, show_default=True,
+              help="Rows of the table view (0 = all); csv and jsonl always give every document.")
+def list_(db: str, region: str | None, level: str | None, year: int | None, doctype: str | None, fmt: str,
+          limit: int) -> None:
     """List the documents in the library, with their years and counts of figures and targets."""
     from rich.table import Table
 
     with _open(db) as lib:
         try:
-            df = lib.documents(region=region, level=level, year=year, doctype=doctype)
+            # The table shows a page: a national library has thousands of documents.
+            page = limit if fmt == "table" and limit else None
+            df = lib.documents(region=region, level=level, year=year, doctype=doctype, limit=page)
+            total = lib.count_documents(region, level, year, doctype) if page else len(df)
         except DuizhangError as e:
             raise _fail(e) from e
     if fmt == "jsonl":
@@ -339,7 +357,8 @@ def list_(db: str, region: str | None, level: str | None, year: int | None, doct
             df[col] = df[col].map(lambda ys: ",".join(map(str, ys)))
         click.echo(df.to_csv(index=False), nl=False)
     else:
-        t = Table(title=f"{len(df)} documents in {db}")
+        shown = f"the first {len(df)} of {total} documents" if total > len(df) else f"{total} documents"
+        t = Table(title=f"{shown} in {db}", caption="--limit 0 or --format csv for all" if total > len(df) else None)
         cols = ("id", "name", "region", "region_code", "level", "doctype", "delivered_date", "review_years",
                 "plan_years", "n_mentions", "n_targets")
         for col in cols:
@@ -445,10 +464,13 @@ def search(db: str, query: str, region: str | None, year: int | None, limit: int
         return
     out = _out()
     for rec in df.to_dict(orient="records"):
-        sent = escape(rec["sentence"]).replace(escape(query), f"[bold reverse]{escape(query)}[/]")
+        sent = escape(rec["sentence"])
+        for part in query.split():
+            sent = sent.replace(escape(part), f"[bold reverse]{escape(part)}[/]")
         out.print(f"[cyan]{rec['doc']}[/]:{rec['start']} [dim]{rec['region'] or ''} · {rec['section'] or ''}[/]")
         out.print(f"  {sent}")
-    err.print(f"{len(df)} sentences")
+    total = int(df.attrs.get("total", len(df)))
+    err.print(f"{len(df)} of {total} sentences (--limit shows more)" if total > len(df) else f"{total} sentences")
 
 
 @main.command()

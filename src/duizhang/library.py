@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, regions
+from .fulltext import match_query
 from .model import DuizhangError, Mention, RawDocument, Report
 from .pipeline import raw_to_report
 from .read import iter_paths, path_to_raw
@@ -64,6 +65,9 @@ class AddSummary:
     #: Regions of the added reports: their stored 对账单 is out of date until
     #: :meth:`Library.refresh_recon` (or the next ``reconcile``) recomputes it.
     regions: set[str] = field(default_factory=set)
+    #: What the parser noticed about added files (a file holding several reports, a
+    #: region not recognised): one line each, naming the file.
+    warnings: list[str] = field(default_factory=list)
     #: Why the batch stopped before its end (the disk is full), else None. Every
     #: document counted as added is stored whole; the files after it were not tried.
     stopped: str | None = None
@@ -73,6 +77,13 @@ def _context(text: str, start: int) -> str:
     seg = text[max(0, start - CONTEXT_CHARS) : start]
     cut = max(seg.rfind(c) for c in "。；;\n")
     return seg[cut + 1 :]
+
+
+def _sourced(message: str, raw: RawDocument) -> str:
+    """A message about a file with its whole path, so the file can be found."""
+    if message.startswith(raw.name + ":") and raw.source != raw.name:
+        return raw.source + message[len(raw.name):]
+    return message
 
 
 def _worker_init() -> None:
@@ -171,6 +182,7 @@ class Library:
                 note(raw.source, "skipped")
                 return
             summary.added.append(raw.source)
+            summary.warnings.extend(_sourced(w, raw) for w in report.warnings)
             codes = [c for c in (report.meta.region_code, report.meta.region_now_code) if c]
             self.store.forget_recon(codes)
             summary.regions.update(codes)
@@ -206,6 +218,8 @@ class Library:
                     store(raw, _parse(raw, ocr))
             else:
                 self._add_parallel(raws(), jobs, ocr, store)
+            if summary.added:
+                self.store.analyze()  # the planner's statistics, for queries that stay indexed
         except StoreError as e:
             summary.stopped = f"{e}; the files after it were not added (run the same command again to go on)"
         for raw, first in twins:
@@ -284,11 +298,10 @@ class Library:
 
     def raw(self, doc_id: int) -> tuple[str, bytes]:
         """The file name and the raw bytes of a stored document."""
-        rows = self.store.query(
-            "SELECT d.name, c.raw FROM documents d JOIN contents c ON c.doc_id = d.id WHERE d.id = ?", (doc_id,))
+        rows = self.store.query("SELECT name FROM documents WHERE id = ?", (doc_id,))
         if not rows:
             raise LibraryError(f"no document {doc_id} in the library")
-        return rows[0]["name"], bytes(rows[0]["raw"])
+        return rows[0]["name"], self.store.raw_bytes(doc_id)
 
     def reparse(self, progress: Callable[[str, str], None] | None = None) -> AddSummary:
         """Parse every stored document again from its raw bytes (after upgrading duizhang)."""
@@ -296,10 +309,8 @@ class Library:
         self.store.forget_recon()  # every stored 对账单 row is recomputed from the new parse
         ids = [int(r["id"]) for r in self.store.query("SELECT id FROM documents ORDER BY id")]
         for doc_id in ids:  # one document in memory at a time
-            row = self.store.query(
-                "SELECT d.id, d.name, d.source, c.raw FROM documents d JOIN contents c ON c.doc_id = d.id "
-                "WHERE d.id = ?", (doc_id,))[0]
-            raw = RawDocument(row["name"], row["source"] or row["name"], row["raw"])
+            row = self.store.query("SELECT id, name, source FROM documents WHERE id = ?", (doc_id,))[0]
+            raw = RawDocument(row["name"], row["source"] or row["name"], self.store.raw_bytes(doc_id))
             report, error = _parse(raw)
             if report is None:
                 summary.failed.append((raw.source, error or ""))
@@ -624,34 +635,37 @@ class Library:
         import pandas as pd
 
         q = query.strip()
-        if not q:
+        match = match_query(q)
+        if match is None:
             raise LibraryError("empty search")
         where, params = self._scope(region, year)
-        if len(q) >= 3:
-            # The trigram index answers substrings of three or more characters.
-            where.append("s.id IN (SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ?)")
-            params.append('"' + q.replace('"', '""') + '"')
-        else:
-            # Shorter queries scan the sentences (SQLite 3.40's trigram LIKE finds nothing below 3).
-            where.append("s.id IN (SELECT rowid FROM sentences_fts WHERE instr(text, ?) > 0)")
-            params.append(q)
+        # Every length of query is answered by the index (fulltext.py); the sentence
+        # text is read from the document, where the index keeps none.
+        where.append("s.id IN (SELECT rowid FROM sentence_index WHERE sentence_index MATCH ?)")
+        params.append(match)
+        cond = " AND ".join(where)
+        total = int(self.store.query(
+            f"SELECT COUNT(*) FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond}", params)[0][0])
         rows = self.store.query(
             "SELECT d.id AS doc_id, d.name AS doc, d.region, s.start, s.\"end\", sec.title AS section, "
-            "f.text AS sentence FROM sentences s JOIN documents d ON d.id = s.doc_id "
-            "JOIN sentences_fts f ON f.rowid = s.id "
+            "substr(c.text, s.start + 1, s.\"end\" - s.start) AS sentence "
+            "FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id "
             "LEFT JOIN sections sec ON sec.doc_id = s.doc_id AND sec.idx = s.section "
-            f"WHERE {' AND '.join(where)} ORDER BY d.delivered_date DESC, d.id, s.start LIMIT ?",
+            f"WHERE {cond} ORDER BY d.delivered_date DESC, d.id, s.start LIMIT ?",
             [*params, limit],
         )
+        first = q.split()[0]  # the part of the query a hit is marked at
         records = []
         for r in rows:
             d = dict(r)
-            i = d["sentence"].find(q)
+            i = d["sentence"].find(first)
             d["hit_start"] = d["start"] + i if i >= 0 else None
-            d["hit_end"] = d["hit_start"] + len(q) if i >= 0 else None
+            d["hit_end"] = d["hit_start"] + len(first) if i >= 0 else None
             records.append(d)
-        return pd.DataFrame(records, columns=[
+        df = pd.DataFrame(records, columns=[
             "doc_id", "doc", "region", "section", "sentence", "start", "end", "hit_start", "hit_end"])
+        df.attrs["total"] = total  # every matching sentence, of which the first `limit` are here
+        return df
 
     def compare(
         self, metric: str, kind: str | None = None, regions_: Iterable[str] | None = None

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import fingerprint, text_to_cleaned
+from .clean import fingerprint, other_reports, text_to_cleaned
 from .decode import cjk_share, raw_to_text
 from .meta import text_to_meta
 from .model import DuizhangError, NotAReportError, RawDocument, Report
@@ -50,6 +50,12 @@ def raw_to_report(raw: RawDocument, check: bool = True, ocr: str = "auto") -> Re
     periods = text_to_periods(text, sections, meta)
     mentions = text_to_mentions(text, cleaned, meta, sections, raw.name, periods)
     warnings = [f"{raw.name}: {note}" for note in decoded.notes]
+    later = other_reports(text, cleaned)
+    if later:
+        line = text.count("\n", 0, later[0]) + 1
+        title = text[later[0] : text.find("\n", later[0]) if "\n" in text[later[0]:] else len(text)].strip()[:40]
+        warnings.append(f"{raw.name}: more than one report in this file (another begins at line {line}: {title}); "
+                        "only the first is read: split the file to read the others")
     if meta.region_code is None:
         warnings.append(f"{raw.name}: region not recognised")
     if not meta.review_years and not meta.plan_years:

@@ -13,18 +13,21 @@ import os
 import re
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .fulltext import CREATE_INDEX, index_body
 from .limits import BUSY_TIMEOUT_S
 from .model import DuizhangError, Report
 
 DEFAULT_DB = "duizhang.db"
 
-#: Numbered migrations: each entry brings the schema from version i to i+1.
-MIGRATIONS: list[str] = [
+#: Numbered migrations: each entry brings the schema from version i to i+1 (SQL, or a
+#: function of the connection where rows must be rewritten in Python).
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: the first schema
     """
     CREATE TABLE documents (
@@ -130,6 +133,10 @@ MIGRATIONS: list[str] = [
         refreshed_at TEXT NOT NULL DEFAULT (datetime('now'))
     );
     """,
+    # 5: a sentence index that answers searches of any length (see fulltext.py) and keeps
+    # no second copy of the text; raw bytes compressed where that pays (the library was
+    # 12-16 bytes per character of text).
+    lambda conn: _migrate_5(conn),
 ]
 
 #: Columns of a stored 对账单 row, in table order (after ``id``).
@@ -247,8 +254,12 @@ class Store:
                 i = self.version
                 if i >= len(MIGRATIONS):
                     break
-                for stmt in _statements(MIGRATIONS[i]):
-                    self.conn.execute(stmt)
+                step = MIGRATIONS[i]
+                if callable(step):
+                    step(self.conn)
+                else:
+                    for stmt in _statements(step):
+                        self.conn.execute(stmt)
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
 
     @contextmanager
@@ -330,10 +341,9 @@ class Store:
 
     def replace(self, doc_id: int, report: Report, parser_version: str, contexts: list[str] | None = None) -> None:
         """Re-store the parse of a document already in the library (same raw bytes)."""
-        c = self.conn
         try:
             with self.transaction():
-                raw = c.execute("SELECT raw FROM contents WHERE doc_id = ?", (doc_id,)).fetchone()["raw"]
+                raw = self.raw_bytes(doc_id)
                 self._delete(doc_id)
                 self._insert(report, raw, parser_version, contexts, doc_id=doc_id)
         except (sqlite3.DatabaseError, OSError) as e:
@@ -341,9 +351,9 @@ class Store:
 
     def _delete(self, doc_id: int) -> None:
         c = self.conn
-        c.execute(
-            "DELETE FROM sentences_fts WHERE rowid IN (SELECT id FROM sentences WHERE doc_id = ?)", (doc_id,)
-        )
+        # A contentless index forgets a row when told what it indexed for it.
+        c.executemany("INSERT INTO sentence_index (sentence_index, rowid, body) VALUES ('delete', ?, ?)",
+                      _sentence_bodies(c, doc_id))
         c.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
     def _insert(
@@ -367,7 +377,8 @@ class Store:
             ),
         )
         doc_id = int(cur.lastrowid or 0) if doc_id is None else doc_id
-        c.execute("INSERT INTO contents (doc_id, raw, text) VALUES (?,?,?)", (doc_id, raw, r.text))
+        packed, codec = pack(raw)
+        c.execute("INSERT INTO contents (doc_id, raw, text, raw_codec) VALUES (?,?,?,?)", (doc_id, packed, r.text, codec))
         c.executemany(
             "INSERT INTO doc_years (doc_id, year, role) VALUES (?,?,?)",
             [(doc_id, y, "review") for y in m.review_years] + [(doc_id, y, "plan") for y in m.plan_years],
@@ -397,7 +408,7 @@ class Store:
         return doc_id
 
     def _index_sentences(self, doc_id: int, r: Report) -> None:
-        from .structure import section_at
+        from .structure import section_finder
 
         body_start, body_end = r.cleaned.body_start, r.cleaned.body_end
         skip = [(s.start, s.end) for s in r.cleaned.boilerplate]
@@ -408,12 +419,13 @@ class Store:
                 continue
             a = m.start() + m.group().find(sent)
             rows.append((a, a + len(sent), sent))
+        find = section_finder(r.sections)
         for a, b, sent in rows:
             cur = self.conn.execute(
                 'INSERT INTO sentences (doc_id, start, "end", section) VALUES (?,?,?,?)',
-                (doc_id, a, b, section_at(r.sections, a)),
+                (doc_id, a, b, find(a)),
             )
-            self.conn.execute("INSERT INTO sentences_fts (rowid, text) VALUES (?, ?)", (cur.lastrowid, sent))
+            self.conn.execute("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)", (cur.lastrowid, index_body(sent)))
 
     # -- reading ---------------------------------------------------------
 
@@ -449,9 +461,72 @@ class Store:
         sql = "SELECT * FROM recon_rows WHERE region_code = ?" + (" AND year = ?" if year else "")
         return self.query(sql + " ORDER BY year, id", (region_code, year) if year else (region_code,))
 
+    def raw_bytes(self, doc_id: int) -> bytes:
+        """A document's raw bytes, byte-identical to the file it was read from."""
+        row = self.conn.execute("SELECT raw, raw_codec FROM contents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no document {doc_id}")
+        return unpack(row["raw"], row["raw_codec"])
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics (after adding documents): with none, a
+        year's national 对账单 picked the year index and filtered regions afterwards."""
+        try:
+            self.conn.execute("PRAGMA analysis_limit = 2000")  # sampled: a second, not minutes
+            self.conn.execute("ANALYZE")
+        except sqlite3.OperationalError:
+            pass  # busy or full: the statistics are a help to the planner, never needed
+
     def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
 
+
+
+#: Raw bytes are stored zlib-compressed when that saves at least this share (text
+#: files and web pages: about half); PDFs and .docx are compressed already.
+COMPRESS_MIN_SAVING = 0.1
+
+
+def pack(raw: bytes) -> tuple[bytes, str | None]:
+    """The bytes to store and their codec (None: as they are).
+
+    >>> data = "政府工作报告".encode() * 100
+    >>> packed, codec = pack(data)
+    >>> codec, unpack(packed, codec) == data, pack(b"%PDF-1.4 x")[1]
+    ('zlib', True, None)
+    """
+    packed = zlib.compress(raw, 6)
+    if len(packed) <= (1 - COMPRESS_MIN_SAVING) * len(raw):
+        return packed, "zlib"
+    return raw, None
+
+
+def unpack(stored: bytes, codec: str | None) -> bytes:
+    """The raw bytes of a document exactly as read from its file."""
+    if codec is None:
+        return bytes(stored)
+    if codec == "zlib":
+        return zlib.decompress(stored)
+    raise StoreError(f"raw bytes stored with an unknown codec {codec!r} (a newer duizhang wrote them?)")
+
+
+def _sentence_bodies(conn: sqlite3.Connection, doc_id: int) -> list[tuple[int, str]]:
+    """(sentence id, index body) of a stored document, from its text."""
+    text = conn.execute("SELECT text FROM contents WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+    rows = conn.execute('SELECT id, start, "end" FROM sentences WHERE doc_id = ? ORDER BY id', (doc_id,))
+    return [(int(i), index_body(text[a:b])) for i, a, b in rows]
+
+
+def _migrate_5(conn: sqlite3.Connection) -> None:
+    conn.execute(CREATE_INDEX)
+    conn.execute("ALTER TABLE contents ADD COLUMN raw_codec TEXT")
+    for (doc_id,) in conn.execute("SELECT doc_id FROM contents").fetchall():
+        conn.executemany("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)", _sentence_bodies(conn, doc_id))
+        raw = conn.execute("SELECT raw FROM contents WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+        packed, codec = pack(bytes(raw))
+        if codec is not None:
+            conn.execute("UPDATE contents SET raw = ?, raw_codec = ? WHERE doc_id = ?", (packed, codec, doc_id))
+    conn.execute("DROP TABLE sentences_fts")
 
 
 def _statements(script: str) -> list[str]:

@@ -146,13 +146,15 @@ def search_data(lib: Library, q: str, region: str | None = None, year: int | Non
                 limit: int = 50) -> dict[str, Any]:
     check_year(year)
     if not q.strip():
-        return {"q": q, "region": region, "year": year, "hits": []}
-    hits = _records(lib.search(q, region=region or None, year=year, limit=limit))
+        return {"q": q, "region": region, "year": year, "hits": [], "total": 0}
+    df = lib.search(q, region=region or None, year=year, limit=limit)
+    hits = _records(df)
+    first = q.split()[0]
     for h in hits:
-        i = h["sentence"].find(q)
+        i = h["sentence"].find(first)
         h["before"], h["match"], h["after"] = (
-            (h["sentence"][:i], q, h["sentence"][i + len(q):]) if i >= 0 else (h["sentence"], "", ""))
-    return {"q": q, "region": region, "year": year, "hits": hits}
+            (h["sentence"][:i], first, h["sentence"][i + len(first):]) if i >= 0 else (h["sentence"], "", ""))
+    return {"q": q, "region": region, "year": year, "hits": hits, "total": int(df.attrs.get("total", len(hits)))}
 
 
 def raw_data(lib: Library, doc_id: int) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""The full-text index of report sentences: what is indexed for a sentence, and the
+FTS5 query for what a user types.
+
+SQLite's FTS5 tokenizers know no Chinese words. The trigram tokenizer finds
+substrings of three characters or more only (二 and 养老 were a scan of every
+sentence) and stores the text a second time. Here every character that is not an
+ASCII letter is its own token (老 旧 小 区; digits one by one), ASCII words stay
+words (GDP, PM), and punctuation becomes one placeholder token, so that a phrase
+query of single characters finds any substring of any length, and never across a
+comma. The index is contentless: the sentence text is read from the stored
+document, not kept again.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Stands for a punctuation mark or symbol in the index: a private-use character,
+#: which FTS5's unicode61 tokenizer keeps as a token (it drops punctuation).
+MARK = "\ue000"
+
+_PUNCT = re.compile(r"[^\w\s]")
+_ONE_BY_ONE = re.compile(r"([^A-Za-z\s])")
+
+#: The index table, its tokenizer, and no stored content.
+CREATE_INDEX = (
+    "CREATE VIRTUAL TABLE sentence_index USING fts5(body, content='', columnsize=0, "
+    "tokenize='unicode61 remove_diacritics 0')"
+)
+
+
+def index_body(text: str) -> str:
+    r"""What the index holds for a sentence: its tokens separated by spaces.
+
+    >>> index_body("老旧小区改造，GDP增长5.2%")
+    ' 老  旧  小  区  改  造  \ue000 GDP 增  长  5  \ue000  2  \ue000 '
+    """
+    return _ONE_BY_ONE.sub(r" \1 ", _PUNCT.sub(MARK, text))
+
+
+def match_query(query: str) -> str | None:
+    r"""The FTS5 MATCH expression for a search: each space-separated part a phrase,
+    all parts required (老旧 小区 finds sentences holding both). None if nothing to find.
+
+    >>> match_query("老旧小区"), match_query("养老 5%")
+    ('"老 旧 小 区"', '"养 老" AND "5 \ue000"')
+    >>> match_query("   ") is None
+    True
+    """
+    phrases = []
+    for part in query.split():
+        tokens = index_body(part).split()
+        if tokens:
+            phrases.append('"' + " ".join(tokens) + '"')
+    return " AND ".join(phrases) or None

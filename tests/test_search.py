@@ -1,0 +1,156 @@
+"""Full-text search (issue 14, item 4; issue 13): every length of query from the index,
+spaces as AND, never across punctuation, a count of all hits, and old libraries migrated."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from duizhang.fulltext import index_body, match_query
+from duizhang.library import Library
+from duizhang.store import MIGRATIONS, Store, _statements
+
+from .conftest import SAMPLE_REPORT
+
+
+@pytest.fixture()
+def lib(tmp_path: Path) -> Library:
+    (tmp_path / "r.txt").write_text(SAMPLE_REPORT + "养老服务中心建成3个，老旧小区改造12个。\n", encoding="utf-8")
+    lib = Library(tmp_path / "x.db")
+    lib.add([tmp_path / "r.txt"])
+    return lib
+
+
+@pytest.mark.parametrize("query, found", [
+    ("消", True),             # one character
+    ("消防", True),           # two characters: were a scan of every sentence
+    ("消防站", True),
+    ("2座", True),            # a digit and a character
+    ("老旧 小区", True),      # a space is AND
+    ("老旧 火星", False),
+    ("改造建成", False),      # never across punctuation: the text has 改造,建成
+    ("造,建", True),          # the punctuation itself, ASCII or full-width, is found
+    ("造，建", True),
+    ("5.2%", True),
+    ("5.3%", False),
+])
+def test_queries_of_every_length(lib: Library, query: str, found: bool) -> None:
+    hits = lib.search(query)
+    assert (len(hits) > 0) == found, query
+    for sentence in hits["sentence"]:
+        assert all(part.replace("，", ",") in sentence.replace("，", ",") for part in query.split())
+
+
+def test_the_count_of_every_hit_beside_the_first_ones(lib: Library) -> None:
+    # `search` said "50 sentences" when 90 matched.
+    hits = lib.search("区", limit=1)
+    assert len(hits) == 1 and hits.attrs["total"] > 1
+
+
+def test_hits_are_marked_at_their_place(lib: Library) -> None:
+    hit = lib.search("消防站").iloc[0]
+    text = lib.document(int(hit["doc_id"]))["text"]
+    assert text[hit["hit_start"]:hit["hit_end"]] == "消防站"
+    assert text[hit["start"]:hit["end"]] == hit["sentence"]
+
+
+def test_reparse_leaves_no_stale_hits(lib: Library) -> None:
+    before = len(lib.search("消防"))
+    lib.reparse()
+    assert len(lib.search("消防")) == before
+    n = lib.store.query("SELECT COUNT(*) FROM sentences")[0][0]
+    # The contentless index holds exactly the stored sentences, no leftovers of the first parse.
+    assert lib.store.query("SELECT COUNT(*) FROM sentence_index WHERE sentence_index MATCH ?",
+                           (match_query("的"),))[0][0] <= n
+
+
+def test_index_body_keeps_offsets_free_tokens() -> None:
+    assert index_body("GDP增长").split() == ["GDP", "增", "长"]
+    assert match_query("gdp") == '"gdp"'
+
+
+def test_version_4_library_gets_the_new_index_and_keeps_raw_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    c = sqlite3.connect(path)
+    for migration in MIGRATIONS[:4]:
+        assert isinstance(migration, str)
+        for stmt in _statements(migration):
+            c.execute(stmt)
+    c.execute("PRAGMA user_version = 4")
+    text = "第一句消防站。第二句养老，服务。"
+    raw = text.encode("gb18030") * 1  # as read from a GB18030 file
+    c.execute("INSERT INTO documents (id, sha256, name, parser_version) VALUES (1, 'abc', 'a.txt', '0')")
+    c.execute("INSERT INTO contents (doc_id, raw, text) VALUES (1, ?, ?)", (raw, text))
+    for i, (a, b) in enumerate([(0, 7), (7, 16)], 1):
+        c.execute('INSERT INTO sentences (id, doc_id, start, "end") VALUES (?, 1, ?, ?)', (i, a, b))
+        c.execute("INSERT INTO sentences_fts (rowid, text) VALUES (?, ?)", (i, text[a:b]))
+    c.commit()
+    c.close()
+    with Library(path) as lib:
+        assert lib.store.version == len(MIGRATIONS)
+        assert list(lib.search("消")["sentence"]) == ["第一句消防站。"]
+        assert list(lib.search("养老")["sentence"]) == ["第二句养老，服务。"]
+        assert lib.raw(1)[1] == raw
+        tables = {r[0] for r in lib.store.query("SELECT name FROM sqlite_master")}
+        assert "sentences_fts" not in tables
+
+
+def test_raw_bytes_are_compressed_and_come_back_identical(tmp_path: Path) -> None:
+    data = (SAMPLE_REPORT * 20).encode("gb18030")
+    (tmp_path / "r.txt").write_bytes(data)
+    with Library(tmp_path / "x.db") as lib:
+        lib.add([tmp_path / "r.txt"])
+        stored, codec = lib.store.query("SELECT length(raw), raw_codec FROM contents")[0]
+        assert codec == "zlib" and stored < len(data) / 2
+        assert lib.raw(1)[1] == data
+    assert Store(tmp_path / "x.db", read_only=True).raw_bytes(1) == data
+
+
+def test_a_file_of_several_reports_is_told(tmp_path: Path) -> None:
+    # Issue 14, item 6: a file of several reports was read up to the first one's end, silently.
+    from click.testing import CliRunner
+
+    from duizhang.cli import main
+
+    second = SAMPLE_REPORT.replace("某区", "某县").replace("区长", "县长").replace("5.2%", "6.6%")
+    (tmp_path / "two.txt").write_text(SAMPLE_REPORT + "\n网站地图 | 关于我们\n" + second, encoding="utf-8")
+    res = CliRunner().invoke(main, ["extract", str(tmp_path / "two.txt"), "--format", "jsonl"])
+    assert res.exit_code == 0
+    assert "warning:" in res.stderr and "more than one report in this file" in res.stderr
+    assert "another begins at line 13" in res.stderr  # where the second report begins
+    res = CliRunner().invoke(main, ["add", "--db", str(tmp_path / "x.db"), str(tmp_path / "two.txt")])
+    assert "more than one report in this file" in res.stderr
+
+
+def test_a_file_with_copies_of_one_report_is_not_told(tmp_path: Path) -> None:
+    page = "某区人民政府网\n" + SAMPLE_REPORT + "\n" + "某区人民政府网\n" + SAMPLE_REPORT
+    (tmp_path / "copies.txt").write_text(page, encoding="utf-8")
+    import duizhang
+
+    assert not any("more than one report" in w for w in duizhang.parse(tmp_path / "copies.txt").warnings)
+
+
+def test_list_table_shows_a_page(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from duizhang.cli import main
+
+    for i in range(3):
+        (tmp_path / f"r{i}.txt").write_text(SAMPLE_REPORT.replace("5.2%", f"5.{i}1%"), encoding="utf-8")
+    db = str(tmp_path / "x.db")
+    CliRunner().invoke(main, ["add", "--db", db, str(tmp_path)])
+    res = CliRunner().invoke(main, ["list", "--db", db, "--limit", "2"])
+    assert "the first 2 of 3 documents" in res.output
+    assert len(CliRunner().invoke(main, ["list", "--db", db, "--format", "csv"]).output.splitlines()) == 4
+
+
+def test_extract_to_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from duizhang.cli import main
+
+    (tmp_path / "r.txt").write_text(SAMPLE_REPORT, encoding="utf-8")
+    res = CliRunner().invoke(main, ["extract", str(tmp_path / "r.txt"), "-o", str(tmp_path / "no" / "x.csv")])
+    assert res.exit_code == 1 and "cannot write" in res.output and "Traceback" not in res.output
