@@ -3,12 +3,12 @@ FTS5 query for what a user types.
 
 SQLite's FTS5 tokenizers know no Chinese words. The trigram tokenizer finds
 substrings of three characters or more only (二 and 养老 were a scan of every
-sentence) and stores the text a second time. Here every character that is not an
-ASCII letter is its own token (老 旧 小 区; digits one by one), ASCII words stay
-words (GDP, PM), and punctuation becomes one placeholder token, so that a phrase
-query of single characters finds any substring of any length, and never across a
-comma. The index is contentless: the sentence text is read from the stored
-document, not kept again.
+sentence) and stores the text a second time. Here every character is its own
+token (老 旧 小 区; digits and Latin letters one by one, so GDP is G D P and PM2
+finds PM2.5) and a punctuation mark is one placeholder token: a phrase query of
+single characters finds any substring of any length, and never across a comma.
+The index is contentless: the sentence text is read from the stored document,
+not kept again.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import re
 MARK = "\ue000"
 
 _PUNCT = re.compile(r"[^\w\s]")
-_ONE_BY_ONE = re.compile(r"([^A-Za-z\s])")
 
 #: The index table, its tokenizer, and no stored content.
 CREATE_INDEX = (
@@ -32,10 +31,12 @@ CREATE_INDEX = (
 def index_body(text: str) -> str:
     r"""What the index holds for a sentence: its tokens separated by spaces.
 
-    >>> index_body("老旧小区改造，GDP增长5.2%")
-    ' 老  旧  小  区  改  造  \ue000 GDP 增  长  5  \ue000  2  \ue000 '
+    >>> index_body("改造，GDP增长5.2%")
+    '改 造 \ue000 G D P 增 长 5 \ue000 2 \ue000'
     """
-    return _ONE_BY_ONE.sub(r" \1 ", _PUNCT.sub(MARK, text))
+    # Two C-speed passes (a replacement with a group reference ran in Python, and cost
+    # more than the rest of storing a document).
+    return " ".join(_PUNCT.sub(MARK, text))
 
 
 def match_query(query: str) -> str | None:

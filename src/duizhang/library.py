@@ -34,7 +34,7 @@ from .reconcile import (
     reconcile,
     sentence_at,
 )
-from .store import AlreadyStored, SameReport, Store, StoreError
+from .store import AlreadyStored, Prepared, SameReport, Store, StoreError, prepare
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,6 +109,15 @@ def _worker_init() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _parse_for_store(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None, str | None, Prepared | None]:
+    """Worker: parse one document and prepare what storing it needs (compressed bytes,
+    indexed sentences, contexts), so that the writer does no parsing work."""
+    report, error = _parse(raw, ocr)
+    if report is None:
+        return None, error, None
+    return report, None, prepare(report, raw.data, [_context(report.text, m.start) for m in report.mentions])
+
+
 def _parse(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None, str | None]:
     """Worker: parse one document; errors come back as messages, never as exceptions."""
     try:
@@ -160,8 +169,8 @@ class Library:
         failed_bytes: dict[str, str] = {}  # sha256 -> source, of files that could not be parsed
         twins: list[tuple[RawDocument, str]] = []  # a file with the same bytes as an earlier one of this batch
 
-        def store(raw: RawDocument, result: tuple[Report | None, str | None]) -> None:
-            report, error = result
+        def store(raw: RawDocument, result: tuple[Report | None, str | None, Prepared | None]) -> None:
+            report, error, prepared = result
             if report is None:
                 message = error or "unknown error"
                 if message.startswith(raw.name + ":") and raw.source != raw.name:
@@ -170,9 +179,8 @@ class Library:
                 failed_bytes[raw.sha256] = raw.source
                 note(raw.source, "failed")
                 return
-            contexts = [_context(report.text, m.start) for m in report.mentions]
             try:
-                self.store.put(report, raw.data, __version__, contexts, same_text=keep_duplicates)
+                self.store.put(report, raw.data, __version__, same_text=keep_duplicates, prepared=prepared)
             except SameReport as e:
                 summary.repeats.append((raw.source, f"{raw.source}: not added, {e}"))
                 note(raw.source, "repeat")
@@ -182,6 +190,9 @@ class Library:
                 note(raw.source, "skipped")
                 return
             summary.added.append(raw.source)
+            uncommitted.append(raw.source)
+            if not self.store.uncommitted:
+                uncommitted.clear()  # the batch just committed them
             summary.warnings.extend(_sourced(w, raw) for w in report.warnings)
             codes = [c for c in (report.meta.region_code, report.meta.region_now_code) if c]
             self.store.forget_recon(codes)
@@ -212,16 +223,25 @@ class Library:
                 seen[raw.sha256] = raw.source
                 yield raw
 
+        uncommitted: list[str] = []  # added, in the open batch
+        batch = None
         try:
-            if jobs <= 1:
-                for raw in raws():
-                    store(raw, _parse(raw, ocr))
-            else:
-                self._add_parallel(raws(), jobs, ocr, store)
-            if summary.added:
-                self.store.analyze()  # the planner's statistics, for queries that stay indexed
+            with self.store.batch() as batch:
+                if jobs <= 1:
+                    for raw in raws():
+                        store(raw, _parse_for_store(raw, ocr))
+                else:
+                    self._add_parallel(raws(), jobs, ocr, store)
         except StoreError as e:
             summary.stopped = f"{e}; the files after it were not added (run the same command again to go on)"
+        finally:
+            lost = batch.lost if batch is not None else 0
+            for source in uncommitted[max(0, len(uncommitted) - lost):] if lost else []:
+                # Parsed and written, then rolled back with the batch: not in the library.
+                summary.added.remove(source)
+                summary.failed.append((source, f"{source}: not stored (the library could not be written)"))
+        if summary.added:
+            self.store.analyze()  # the planner's statistics, for queries that stay indexed
         for raw, first in twins:
             if raw.sha256 in failed_bytes:
                 # Not "already stored": the first copy failed, so neither is in the library.
@@ -232,15 +252,17 @@ class Library:
 
     def _add_parallel(
         self, raws: Iterable[RawDocument], jobs: int, ocr: str,
-        store: Callable[[RawDocument, tuple[Report | None, str | None]], None],
+        store: Callable[[RawDocument, tuple[Report | None, str | None, Prepared | None]], None],
     ) -> None:
         """Parse in worker processes, store here: the one writer does no parsing work."""
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
-        pending: dict[Future[tuple[Report | None, str | None]], RawDocument] = {}
+        pending: dict[Future[tuple[Report | None, str | None, Prepared | None]], RawDocument] = {}
         try:
             for raw in raws:
-                pending[pool.submit(_parse, raw, ocr)] = raw
+                pending[pool.submit(_parse_for_store, raw, ocr)] = raw
                 if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+                    if not any(f.done() for f in pending):
+                        self.store.commit()  # waiting for the workers anyway: let others write
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
                         store(pending.pop(fut), fut.result())

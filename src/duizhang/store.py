@@ -14,8 +14,10 @@ import re
 import sqlite3
 import time
 import zlib
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +167,24 @@ class StoreError(DuizhangError):
     read-only use, its disk full, another writer holding it too long)."""
 
 
+#: A batch of documents commits after this many documents or seconds, whichever comes
+#: first: each commit flushes the full-text index, which cost more than storing a
+#: document; a second bounds what another writer waits and what a kill loses.
+BATCH_DOCUMENTS = 50
+BATCH_SECONDS = 1.0
+
+
+@dataclass
+class _Batch:
+    max_documents: int
+    max_seconds: float
+    uncommitted: int = 0
+    lost: int = 0
+    opened: float = 0.0
+    #: (sentence id, index body) of the documents not yet committed
+    index: list[tuple[int, str]] = field(default_factory=list)
+
+
 class AlreadyStored(Exception):
     """Another writer stored the same bytes first (two ``add`` runs over one folder)."""
 
@@ -187,6 +207,39 @@ def _full(e: BaseException) -> bool:
     return (isinstance(e, sqlite3.Error) and "full" in str(e)) or (isinstance(e, OSError) and e.errno == errno.ENOSPC)
 
 
+@dataclass
+class Prepared:
+    """What storing a report needs besides the report, computed where it was parsed
+    (a worker process with --jobs), so that the one writer only writes."""
+
+    raw: bytes  # as stored (compressed or not)
+    codec: str | None
+    sentences: list[tuple[int, int, int | None, str]]  # start, end, section, index body
+    contexts: list[str]
+
+
+def prepare(report: Report, raw: bytes, contexts: list[str] | None = None) -> Prepared:
+    """The stored form of a report's raw bytes and its indexed sentences."""
+    from .structure import section_finder
+
+    r = report
+    skip = sorted((s.start, s.end) for s in r.cleaned.boilerplate)
+    skip_starts = [a for a, _ in skip]
+    find = section_finder(r.sections)
+    sentences = []
+    for m in SENTENCE_RE.finditer(r.text, r.cleaned.body_start, r.cleaned.body_end):
+        sent = m.group().strip()
+        if len(sent) < 2:
+            continue
+        k = bisect_right(skip_starts, m.start()) - 1  # inside marked chrome?
+        if k >= 0 and m.start() < skip[k][1] or any(a <= m.start() < b for a, b in skip[max(0, k - 3):k]):
+            continue
+        a = m.start() + m.group().find(sent)
+        sentences.append((a, a + len(sent), find(a), index_body(sent)))
+    packed, codec = pack(raw)
+    return Prepared(packed, codec, sentences, contexts if contexts is not None else [""] * len(r.mentions))
+
+
 class Store:
     """A library file. ``Store(":memory:")`` gives a throwaway one for tests.
 
@@ -198,6 +251,7 @@ class Store:
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = str(path or os.environ.get("DUIZHANG_DB") or DEFAULT_DB)
         self.read_only = read_only
+        self._batch: _Batch | None = None
         if read_only:
             self.conn = self._connect_read_only()
         else:
@@ -265,17 +319,99 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``), tried again while another writer
-        holds the file; rolled back on any error without hiding it."""
+        holds the file; rolled back on any error without hiding it.
+
+        Inside :meth:`batch` it is a savepoint of the batch's transaction instead: the
+        document is whole or absent, and the batch commits every few documents.
+        """
+        if self._batch is not None:
+            with self._in_batch(self._batch):
+                yield self.conn
+            return
         self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.conn
             self.conn.execute("COMMIT")
         except BaseException:
-            try:
-                self.conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # SQLite already rolled back (a full disk ends the transaction itself)
+            self._rollback()
             raise
+
+    def _rollback(self) -> None:
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite already rolled back (a full disk ends the transaction itself)
+
+    @contextmanager
+    def _in_batch(self, b: _Batch) -> Iterator[None]:
+        if not self.conn.in_transaction:
+            self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+            b.opened = time.monotonic()
+        # The full-text rows of the batch are written just before its commit: FTS5
+        # flushes its pending index at every savepoint release, which cost more than
+        # the rest of storing a document.
+        index_mark = len(b.index)
+        self.conn.execute("SAVEPOINT document")
+        try:
+            yield
+            self.conn.execute("RELEASE document")
+        except BaseException:
+            del b.index[index_mark:]
+            try:
+                self.conn.execute("ROLLBACK TO document")
+                self.conn.execute("RELEASE document")
+            except sqlite3.Error:
+                pass
+            if not self.conn.in_transaction:  # SQLite ended the whole transaction (a full disk)
+                b.lost += b.uncommitted
+                b.uncommitted = 0
+                b.index.clear()
+            raise
+        b.uncommitted += 1
+        if b.uncommitted >= b.max_documents or time.monotonic() - b.opened >= b.max_seconds:
+            self.commit()
+
+    @property
+    def uncommitted(self) -> int:
+        """Documents of the open batch not yet committed (0 outside a batch)."""
+        return self._batch.uncommitted if self._batch is not None else 0
+
+    def commit(self) -> None:
+        """Commit the open batch's documents (nothing to do outside a batch)."""
+        if self._batch is None or not self.conn.in_transaction:
+            return
+        try:
+            self.conn.executemany("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)", self._batch.index)
+            self._batch.index.clear()
+            self.conn.execute("COMMIT")
+        except (sqlite3.DatabaseError, OSError) as e:
+            self._rollback()
+            self._batch.lost += self._batch.uncommitted
+            self._batch.uncommitted = 0
+            self._batch.index.clear()
+            raise self._error(e, "commit the documents just stored") from e
+        self._batch.uncommitted = 0
+
+    @contextmanager
+    def batch(self, max_documents: int = BATCH_DOCUMENTS, max_seconds: float = BATCH_SECONDS) -> Iterator[_Batch]:
+        """Store many documents with few commits: each document is still whole or absent,
+        and a commit comes every ``max_documents`` or ``max_seconds`` (another writer
+        waits no longer than that). An interrupted batch keeps the documents stored so
+        far; a failed one says in ``lost`` how many of them were rolled back."""
+        b = self._batch = _Batch(max_documents, max_seconds)
+        try:
+            yield b
+        except BaseException:
+            if self.conn.in_transaction:
+                try:
+                    self.commit()  # keep the whole documents of the batch (Ctrl-C, a bad file)
+                except StoreError:
+                    pass  # counted in b.lost
+            raise
+        else:
+            self.commit()
+        finally:
+            self._batch = None
 
     def _retry(self, step: Callable[[], object]) -> None:
         pause = BUSY_PAUSE_S
@@ -317,7 +453,7 @@ class Store:
 
     def put(
         self, report: Report, raw: bytes, parser_version: str, contexts: list[str] | None = None,
-        same_text: bool = True,
+        same_text: bool = True, prepared: Prepared | None = None,
     ) -> int:
         """Store one parsed report in one transaction; returns its id.
 
@@ -332,7 +468,7 @@ class Store:
                 row = c.execute("SELECT id FROM documents WHERE sha256 = ?", (report.sha256,)).fetchone()
                 twin = None if same_text or row is not None else self.same_report(report.fingerprint)
                 if row is None and twin is None:
-                    return self._insert(report, raw, parser_version, contexts)
+                    return self._insert(report, prepared or prepare(report, raw, contexts), parser_version)
         except (sqlite3.DatabaseError, OSError) as e:
             raise self._error(e, f"store {report.doc}") from e
         if twin is not None:
@@ -345,7 +481,7 @@ class Store:
             with self.transaction():
                 raw = self.raw_bytes(doc_id)
                 self._delete(doc_id)
-                self._insert(report, raw, parser_version, contexts, doc_id=doc_id)
+                self._insert(report, prepare(report, raw, contexts), parser_version, doc_id=doc_id)
         except (sqlite3.DatabaseError, OSError) as e:
             raise self._error(e, f"store document {doc_id}") from e
 
@@ -356,9 +492,7 @@ class Store:
                       _sentence_bodies(c, doc_id))
         c.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
-    def _insert(
-        self, r: Report, raw: bytes, parser_version: str, contexts: list[str] | None, doc_id: int | None = None
-    ) -> int:
+    def _insert(self, r: Report, p: Prepared, parser_version: str, doc_id: int | None = None) -> int:
         c = self.conn
         m = r.meta
         n_targets = sum(1 for x in r.mentions if x.stance == "target")
@@ -377,8 +511,7 @@ class Store:
             ),
         )
         doc_id = int(cur.lastrowid or 0) if doc_id is None else doc_id
-        packed, codec = pack(raw)
-        c.execute("INSERT INTO contents (doc_id, raw, text, raw_codec) VALUES (?,?,?,?)", (doc_id, packed, r.text, codec))
+        c.execute("INSERT INTO contents (doc_id, raw, text, raw_codec) VALUES (?,?,?,?)", (doc_id, p.raw, r.text, p.codec))
         c.executemany(
             "INSERT INTO doc_years (doc_id, year, role) VALUES (?,?,?)",
             [(doc_id, y, "review") for y in m.review_years] + [(doc_id, y, "plan") for y in m.plan_years],
@@ -394,7 +527,7 @@ class Store:
             [(doc_id, s.start, s.end, "boilerplate", s.reason) for s in r.cleaned.boilerplate]
             + [(doc_id, s.start, s.end, "duplicate", s.reason) for s in r.cleaned.duplicates],
         )
-        ctx = contexts or [""] * len(r.mentions)
+        ctx = p.contexts
         c.executemany(
             'INSERT INTO mentions (doc_id, start, "end", text, value, value_max, unit, kind, direction, '
             "qualifier, stance, metric, metric_id, year, section, context) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -404,28 +537,22 @@ class Store:
                 for x, cx in zip(r.mentions, ctx, strict=True)
             ],
         )
-        self._index_sentences(doc_id, r)
+        self._index_sentences(doc_id, p.sentences)
         return doc_id
 
-    def _index_sentences(self, doc_id: int, r: Report) -> None:
-        from .structure import section_finder
-
-        body_start, body_end = r.cleaned.body_start, r.cleaned.body_end
-        skip = [(s.start, s.end) for s in r.cleaned.boilerplate]
-        rows = []
-        for m in SENTENCE_RE.finditer(r.text, body_start, body_end):
-            sent = m.group().strip()
-            if len(sent) < 2 or any(a <= m.start() < b for a, b in skip):
-                continue
-            a = m.start() + m.group().find(sent)
-            rows.append((a, a + len(sent), sent))
-        find = section_finder(r.sections)
-        for a, b, sent in rows:
-            cur = self.conn.execute(
-                'INSERT INTO sentences (doc_id, start, "end", section) VALUES (?,?,?,?)',
-                (doc_id, a, b, find(a)),
-            )
-            self.conn.execute("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)", (cur.lastrowid, index_body(sent)))
+    def _index_sentences(self, doc_id: int, sentences: list[tuple[int, int, int | None, str]]) -> None:
+        # Ids given here so that sentences and their index rows go in two statements,
+        # not two per sentence (the writer's main cost with --jobs).
+        first = int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM sentences").fetchone()[0]) + 1
+        self.conn.executemany(
+            'INSERT INTO sentences (id, doc_id, start, "end", section) VALUES (?,?,?,?,?)',
+            [(first + i, doc_id, a, b, sec) for i, (a, b, sec, _) in enumerate(sentences)],
+        )
+        bodies = [(first + i, body) for i, (_, _, _, body) in enumerate(sentences)]
+        if self._batch is not None:
+            self._batch.index.extend(bodies)  # written at the batch's commit, see _in_batch
+        else:
+            self.conn.executemany("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)", bodies)
 
     # -- reading ---------------------------------------------------------
 
