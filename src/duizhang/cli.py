@@ -489,6 +489,8 @@ def compare(db: str, metric: str, kind: str | None, regions: str | None, fmt: st
             df = lib.compare(metric, kind=kind, regions_=regions.split(",") if regions else None)
         except DuizhangError as e:
             raise _fail(e) from e
+    if df.empty:
+        raise click.ClickException(f"no targets or outcomes of {metric!r} in {db}")
     if fmt == "jsonl":
         for rec in df.to_dict(orient="records"):
             click.echo(json.dumps(rec, ensure_ascii=False, default=str))

@@ -29,8 +29,30 @@ ZH_HEADERS = {
     "outcome_qualifier": "完成限定", "outcome_doc": "完成文件", "outcome_start": "完成起", "outcome_end": "完成止",
     "delivered_date": "报告日期", "published_date": "发布日期", "session": "会议", "speaker": "报告人",
     "review_years": "回顾年份", "plan_years": "计划年份", "n_mentions": "数字数", "n_targets": "目标数",
-    "sha256": "sha256", "id": "编号",
+    "sha256": "sha256", "id": "编号", "doc_id": "文件编号", "source": "文件路径",
 }
+
+#: English variable labels for Stata (``--lang en``); Chinese ones come from ZH_HEADERS.
+EN_LABELS = {
+    "doc_id": "document id in the library", "doc": "file name", "source": "path the file was added from",
+    "region": "region", "region_code": "GB/T 2260 code (text)", "start": "start offset in the decoded text",
+    "end": "end offset in the decoded text", "text": "the figure as written", "value": "value in base units",
+    "value_max": "upper end of a range", "unit": "unit", "kind": "growth/change/share/level/rank",
+    "direction": "1 up, -1 down", "qualifier": "exact/about/above/at_least/below/near",
+    "stance": "actual/estimate/target/other", "metric": "metric phrase", "metric_id": "core indicator id",
+    "year": "year the figure describes", "status": "achieved/missed/not_reported/no_target/unclear",
+    "ratio": "outcome / target", "confidence": "confidence of the pairing",
+}
+
+#: Columns that hold numbers even when every row of an export is empty (Stata, Parquet).
+NUMERIC_COLUMNS = frozenset({
+    "doc_id", "id", "start", "end", "value", "value_max", "direction", "year", "ratio", "confidence", "n_mentions",
+    "n_targets", "target_value", "target_value_max", "target_start", "target_end", "outcome_value",
+    "outcome_value_max", "outcome_start", "outcome_end", "target_doc_id", "outcome_doc_id",
+})
+
+#: Columns of codes that look like numbers but are text (000000, 120104): never numbers.
+CODE_COLUMNS = frozenset({"region_code", "region_now_code", "sha256"})
 
 
 class ExportError(DuizhangError):
@@ -53,15 +75,31 @@ def frame(lib: Library, what: str) -> pd.DataFrame:
     raise ExportError(f"unknown table {what!r}; choose one of {', '.join(WHAT)}")
 
 
-def _stata_ready(df: pd.DataFrame) -> pd.DataFrame:
-    """Stata wants identifier column names and no mixed object columns."""
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as numbers even when empty, codes as text even when they look like numbers."""
+    import pandas as pd
+
     out = df.copy()
-    # "end" is a Stata reserved word; the other names are already identifiers.
-    out.columns = [("end_" if c == "end" else re.sub(r"\W", "_", c))[:32] for c in out.columns]
+    for c in out.columns:
+        if c in NUMERIC_COLUMNS and out[c].dtype == object:
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+        elif c in CODE_COLUMNS:
+            out[c] = out[c].map(lambda v: None if v is None or v != v else str(v)).astype(object)
+    return out
+
+
+def _stata_ready(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Stata wants identifier column names, no mixed object columns and labels of 80 characters."""
+    out = _typed(df)
+    labels_of = ZH_HEADERS if lang == "zh" else EN_LABELS
+    # "end" is a Stata reserved word: the column is end_, and its label says what it is.
+    names = [("end_" if c == "end" else re.sub(r"\W", "_", c))[:32] for c in out.columns]
+    labels = {n: (labels_of.get(c) or c)[:80] for n, c in zip(names, out.columns, strict=True)}
+    out.columns = names
     for c in out.columns:
         if out[c].dtype == object or str(out[c].dtype).startswith("string"):
             out[c] = out[c].map(lambda v: "" if v is None or v != v else str(v)).astype(object)
-    return out
+    return out, labels
 
 
 def write(df: pd.DataFrame, path: str | Path, fmt: str | None = None, lang: str = "en",
@@ -71,20 +109,26 @@ def write(df: pd.DataFrame, path: str | Path, fmt: str | None = None, lang: str 
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise ExportError(f"{path}: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt != "jsonl":
+        df = _typed(df)
     if lang == "zh" and fmt in ("csv", "xlsx"):
         df = df.rename(columns=ZH_HEADERS)
-    if fmt == "csv":
-        df.to_csv(path, index=False, encoding="utf-8-sig")
-    elif fmt == "xlsx":
-        df.to_excel(path, index=False, engine="openpyxl")
-    elif fmt == "dta":
-        _stata_ready(df).to_stata(path, write_index=False, version=118)
-    elif fmt == "parquet":
-        df.to_parquet(path, index=False)
-    else:
-        with open(path, "w", encoding="utf-8") as f:
-            for rec in records if records is not None else df.to_dict(orient="records"):
-                f.write(json.dumps(_plain(rec), ensure_ascii=False) + "\n")
+    try:
+        if fmt == "csv":
+            df.to_csv(path, index=False, encoding="utf-8-sig")
+        elif fmt == "xlsx":
+            df.to_excel(path, index=False, engine="openpyxl")
+        elif fmt == "dta":
+            data, labels = _stata_ready(df, lang)
+            data.to_stata(path, write_index=False, version=118, variable_labels=labels)
+        elif fmt == "parquet":
+            df.to_parquet(path, index=False)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                for rec in records if records is not None else df.to_dict(orient="records"):
+                    f.write(json.dumps(_plain(rec), ensure_ascii=False) + "\n")
+    except OSError as e:
+        raise ExportError(f"cannot write {path}: {e.strerror or e}") from e
     return fmt
 
 

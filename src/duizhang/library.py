@@ -35,6 +35,7 @@ from .reconcile import (
     sentence_at,
 )
 from .store import AlreadyStored, Prepared, SameReport, Store, StoreError, prepare
+from .vocab import load_toml
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,8 +52,9 @@ class LibraryError(DuizhangError):
 
 
 #: The columns of a document listing (``documents``), in order.
-DOCUMENT_COLUMNS = ["id", "name", "region", "region_code", "level", "doctype", "delivered_date", "published_date",
-                    "session", "speaker", "review_years", "plan_years", "n_mentions", "n_targets", "sha256"]
+DOCUMENT_COLUMNS = ["id", "name", "source", "region", "region_code", "level", "doctype", "delivered_date",
+                    "published_date", "session", "speaker", "review_years", "plan_years", "n_mentions", "n_targets",
+                    "sha256"]
 
 
 @dataclass
@@ -698,6 +700,10 @@ class Library:
         where: list[str] = []
         params: list[Any] = []
         if re.fullmatch(r"[a-z_0-9]+", metric):
+            known = [r["id"] for r in load_toml("metrics.toml")["metric"]]
+            if metric not in known:
+                raise LibraryError(f"unknown indicator {metric!r}: give a core id ({', '.join(known)}) "
+                                   "or words of a metric phrase (新增就业)")
             where.append("m.metric_id = ?")
             params.append(metric)
         else:
@@ -745,14 +751,15 @@ class Library:
 
         where = "m.stance = ?" if stance else "1=1"
         rows = self.store.query(
-            "SELECT d.name AS doc, d.region, d.region_code, m.start, m.\"end\", m.text, m.value, m.value_max, "
-            "m.unit, m.kind, m.direction, m.qualifier, m.stance, m.metric, m.metric_id, m.year "
+            "SELECT d.id AS doc_id, d.name AS doc, d.source, d.region, d.region_code, m.start, m.\"end\", m.text, "
+            "m.value, m.value_max, m.unit, m.kind, m.direction, m.qualifier, m.stance, m.metric, m.metric_id, m.year "
             f"FROM mentions m JOIN documents d ON d.id = m.doc_id WHERE {where} ORDER BY d.id, m.start",
             (stance,) if stance else (),
         )
+        # doc_id and the stored path tell apart two 2025.txt from different folders.
         return pd.DataFrame([dict(r) for r in rows], columns=[
-            "doc", "region", "region_code", "start", "end", "text", "value", "value_max", "unit", "kind",
-            "direction", "qualifier", "stance", "metric", "metric_id", "year"])
+            "doc_id", "doc", "source", "region", "region_code", "start", "end", "text", "value", "value_max", "unit",
+            "kind", "direction", "qualifier", "stance", "metric", "metric_id", "year"])
 
 
 RECON_COLUMNS = [
