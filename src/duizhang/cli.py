@@ -523,10 +523,24 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
     dta      Stata 14+ (format 118, UTF-8)
     parquet  for pandas, R arrow, DuckDB
     jsonl    one JSON object per row (the 对账单 in the shape of gold/recon.jsonl)
+
+    --what datasette-metadata writes the metadata.json for publishing the library
+    with Datasette: datasette LIBRARY.db -m metadata.json
     """
     from .export import frame as export_frame
     from .export import write as export_write
 
+    if what == "datasette-metadata":
+        from .datasette import metadata
+
+        with _open(db):  # a library, brought up to date (its views are what is described)
+            pass
+        try:
+            Path(output).write_text(json.dumps(metadata(db), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
+        err.print(f"Datasette metadata → {_plain(str(output))}  (datasette {_plain(db)} -m {_plain(str(output))})")
+        return
     with _open(db) as lib:
         try:
             df = export_frame(lib, what)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .library import Library
 
 FORMATS = ("csv", "xlsx", "dta", "parquet", "jsonl")
-WHAT = ("mentions", "targets", "reconciliation", "documents")
+WHAT = ("mentions", "targets", "reconciliation", "documents", "datasette-metadata")
 
 #: Chinese column headers for ``--lang zh`` (Excel users reading Chinese).
 ZH_HEADERS = {

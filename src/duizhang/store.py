@@ -139,6 +139,21 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # no second copy of the text; raw bytes compressed where that pays (the library was
     # 12-16 bytes per character of text).
     lambda conn: _migrate_5(conn),
+    # 6: views a SQL or Datasette user queries directly: each figure with its document,
+    # region, year and section; the targets; each sentence with its text.
+    """
+    CREATE VIEW figures AS
+        SELECT m.id, m.doc_id, d.name AS doc, d.region, d.region_code, d.level, d.doctype, d.delivered_date,
+               m.start, m."end", m.text, m.value, m.value_max, m.unit, m.kind, m.direction, m.qualifier, m.stance,
+               m.metric, m.metric_id, m.year, sec.title AS section_title, sec.role AS section_role
+        FROM mentions m JOIN documents d ON d.id = m.doc_id
+        LEFT JOIN sections sec ON sec.doc_id = m.doc_id AND sec.idx = m.section;
+    CREATE VIEW targets AS SELECT * FROM figures WHERE stance = 'target';
+    CREATE VIEW sentence_texts AS
+        SELECT s.id, s.doc_id, d.name AS doc, d.region, d.region_code, s.start, s."end",
+               substr(c.text, s.start + 1, s."end" - s.start) AS text
+        FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id;
+    """,
 ]
 
 #: Columns of a stored 对账单 row, in table order (after ``id``).
