@@ -140,3 +140,35 @@ def test_links_to_sentences_land_on_an_anchor(client: TestClient) -> None:
     qual = next(r for r in rows if r["target"] and r["target"]["value"] is None)
     html = client.get("/reconcile", params={"region": "南开区", "year": 2023}).text
     assert f'?at={qual["target"]["start"]}#at' in html
+
+
+def test_reconcile_filter_and_sort(client: TestClient) -> None:
+    every = client.get("/api/reconcile", params={"region": "南开区", "year": 2023}).json()
+    achieved = client.get("/api/reconcile", params={"region": "南开区", "year": 2023, "status": "achieved"}).json()
+    assert {r["status"] for r in achieved["rows"]} == {"achieved"} and achieved["total"] == len(every["rows"])
+    gdp = client.get("/api/reconcile", params={"region": "南开区", "year": 2023, "metric": "gdp"}).json()
+    assert {r["metric_id"] for r in gdp["rows"]} == {"gdp"}
+    by_status = client.get("/api/reconcile", params={"region": "南开区", "year": 2023, "sort": "status"}).json()
+    order = [r["status"] for r in by_status["rows"]]
+    assert order == sorted(order, key=lambda s: ["achieved", "missed", "not_reported", "no_target", "unclear"].index(s))
+    assert client.get("/api/reconcile", params={"year": 2023, "status": "nope"}).status_code == 400
+
+
+def test_document_page_links_to_its_reconcile(client: TestClient) -> None:
+    doc = _doc_id(client, "000_0d97d13e183c9003.txt")
+    html = client.get(f"/documents/{doc}").text
+    assert 'class="recon-link"' in html
+    assert "/reconcile?region=120104&year=2024" in html and "/reconcile?region=120104&year=2023" in html
+
+
+def test_search_pages(client: TestClient) -> None:
+    first = client.get("/api/search", params={"q": "增长", "limit": 5}).json()
+    second = client.get("/api/search", params={"q": "增长", "limit": 5, "page": 2}).json()
+    assert first["total"] > 10 and first["pages"] > 1
+    assert [h["start"] for h in first["hits"]] != [h["start"] for h in second["hits"]]
+    assert 'id="pages"' in client.get("/search", params={"q": "的"}).text
+
+
+def test_not_found_page_offers_a_form(client: TestClient) -> None:
+    r = client.get("/documents/999999")
+    assert r.status_code == 404 and 'id="try-again"' in r.text

@@ -144,3 +144,31 @@ def test_upload_and_script_stays_inert(server: str, page: object, tmp_path: Path
     assert "<script>window.__xss = 1</script>" in page.locator("#text").inner_text()  # type: ignore[attr-defined]
     assert page.evaluate("() => window.__xss") is None  # type: ignore[attr-defined]
     page.screenshot(path=str(SHOTS / "script-inert.png"))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("url", ["/", "/reconcile?region=南开区&year=2023", "/compare?metric=gdp", "/search?q=增长"])
+def test_pages_fit_a_phone(server: str, browser: object, url: str) -> None:
+    # Issue 13: at 390 px the tables overflowed the page with no scroll container.
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    pg = ctx.new_page()
+    pg.goto(server + url)
+    overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"{url}: the page is {overflow} px wider than the phone"
+    if pg.locator(".scroll").count():
+        assert pg.evaluate("getComputedStyle(document.querySelector('.scroll')).overflowX") == "auto"
+    pg.screenshot(path=str(SHOTS / f"phone-{url.strip('/').split('?')[0] or 'library'}.png"), full_page=True)
+    ctx.close()
+
+
+def test_reconcile_status_filter(server: str, page: object) -> None:
+    page.goto(server + "/reconcile?region=南开区&year=2023")  # type: ignore[attr-defined]
+    every = page.locator("#recon tbody tr").count()  # type: ignore[attr-defined]
+    page.select_option("select[name=status]", "achieved")  # type: ignore[attr-defined]
+    page.click("form.filters button")  # type: ignore[attr-defined]
+    page.wait_for_url("**status=achieved**")  # type: ignore[attr-defined]
+    statuses = page.locator("#recon td.status").all_inner_texts()  # type: ignore[attr-defined]
+    assert statuses and set(statuses) == {"achieved"} and len(statuses) < every
+    page.select_option("select[name=sort]", "ratio")  # type: ignore[attr-defined]
+    page.click("form.filters button")  # type: ignore[attr-defined]
+    page.wait_for_url("**sort=ratio**")  # type: ignore[attr-defined]
+    assert "showing" in page.locator("p.counts").inner_text()  # type: ignore[attr-defined]

@@ -653,7 +653,7 @@ class Library:
     # -- search and compare ----------------------------------------------
 
     def search(
-        self, query: str, region: str | None = None, year: int | None = None, limit: int = 50
+        self, query: str, region: str | None = None, year: int | None = None, limit: int = 50, offset: int = 0
     ) -> pd.DataFrame:
         """Sentences containing ``query`` (any Chinese substring), newest documents first."""
         import pandas as pd
@@ -675,8 +675,8 @@ class Library:
             "substr(c.text, s.start + 1, s.\"end\" - s.start) AS sentence "
             "FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id "
             "LEFT JOIN sections sec ON sec.doc_id = s.doc_id AND sec.idx = s.section "
-            f"WHERE {cond} ORDER BY d.delivered_date DESC, d.id, s.start LIMIT ?",
-            [*params, limit],
+            f"WHERE {cond} ORDER BY d.delivered_date DESC, d.id, s.start LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
         first = q.split()[0]  # the part of the query a hit is marked at
         records = []

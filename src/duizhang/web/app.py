@@ -222,10 +222,11 @@ def api_router() -> APIRouter:
         return _json(data)
 
     @api.get("/reconcile", summary="The 对账单 of a region and year")
-    def api_reconcile(libs: Libs, region: str | None = None, year: int | None = None) -> Response:
+    def api_reconcile(libs: Libs, region: str | None = None, year: int | None = None, status: str | None = None,
+                      metric: str | None = None, sort: str | None = None) -> Response:
         if not region and not year:
             raise HTTPException(400, "give region= and/or year=")
-        return _json(call(libs, views.reconcile_data, region, year))
+        return _json(call(libs, views.reconcile_data, region, year, status, metric, sort))
 
     @api.get("/compare", summary="One metric across regions and years")
     def api_compare(libs: Libs, metric: str = Query(..., min_length=1), kind: str | None = None,
@@ -234,8 +235,9 @@ def api_router() -> APIRouter:
 
     @api.get("/search", summary="Full-text search over report sentences")
     def api_search(libs: Libs, q: str = Query(..., min_length=1), region: str | None = None,
-                   year: int | None = None, limit: int = Query(50, ge=1, le=500)) -> Response:
-        return _json(call(libs, views.search_data, q, region, year, limit))
+                   year: int | None = None, limit: int = Query(50, ge=1, le=500),
+                   page: int = Query(1, ge=1, le=10**6)) -> Response:
+        return _json(call(libs, views.search_data, q, region, year, limit, page))
 
     @api.post("/upload", summary="Add report files to the library (multipart, one or more file parts)")
     async def api_upload(request: Request, libs: Libs, settings: Conf) -> Response:
@@ -310,9 +312,11 @@ def page_router(env: Environment) -> APIRouter:
             "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
 
     @pages.get("/reconcile", response_class=HTMLResponse)
-    def reconcile_page(request: Request, libs: Libs, region: str | None = None, year: int | None = None
+    def reconcile_page(request: Request, libs: Libs, region: str | None = None, year: int | None = None,
+                       status: str | None = None, metric: str | None = None, sort: str | None = None
                        ) -> HTMLResponse:
-        return page("reconcile.html", call(libs, views.reconcile_data, region, year), request, "对账单")
+        data = call(libs, views.reconcile_data, region, year, status or None, metric or None, sort or None)
+        return page("reconcile.html", data, request, "对账单")
 
     @pages.get("/reconcile/download")
     def reconcile_download(libs: Libs, region: str | None = None, year: int | None = None, format: str = "csv"
@@ -331,8 +335,8 @@ def page_router(env: Environment) -> APIRouter:
         return page("compare.html", call(libs, views.compare_data, metric, kind, regions), request, "Compare")
 
     @pages.get("/search", response_class=HTMLResponse)
-    def search_page(request: Request, libs: Libs, q: str = "", region: str | None = None,
-                    year: int | None = None) -> HTMLResponse:
-        return page("search.html", call(libs, views.search_data, q, region, year), request, "Search")
+    def search_page(request: Request, libs: Libs, q: str = "", region: str | None = None, year: int | None = None,
+                    page_no: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1) -> HTMLResponse:
+        return page("search.html", call(libs, views.search_data, q, region, year, 50, page_no), request, "Search")
 
     return pages

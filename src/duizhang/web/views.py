@@ -116,13 +116,33 @@ def row_data(r: ReconRow) -> dict[str, Any]:
     return d
 
 
-def reconcile_data(lib: Library, region: str | None = None, year: int | None = None) -> dict[str, Any]:
+#: How the 对账单 page can be sorted: a key of each row.
+RECON_SORTS: dict[str, Any] = {
+    "status": lambda r: STATUSES.index(r["status"]) if r["status"] in STATUSES else len(STATUSES),
+    "metric": lambda r: (r["metric_id"] or "~", r["metric"] or ""),
+    "ratio": lambda r: (r["ratio"] is None, r["ratio"] or 0.0),
+    "year": lambda r: r["year"] or 0,
+}
+
+
+def reconcile_data(lib: Library, region: str | None = None, year: int | None = None, status: str | None = None,
+                   metric: str | None = None, sort: str | None = None) -> dict[str, Any]:
     check_year(year)
-    rows = [row_data(r) for r in lib.reconcile_rows(region or None, year)] if region or year else []
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}
+    if status and status not in STATUSES:
+        raise BadRequest(f"status {status!r} is none of {', '.join(STATUSES)}")
+    if sort and sort not in RECON_SORTS:
+        raise BadRequest(f"sort {sort!r} is none of {', '.join(RECON_SORTS)}")
+    every = [row_data(r) for r in lib.reconcile_rows(region or None, year)] if region or year else []
+    counts = {s: sum(1 for r in every if r["status"] == s) for s in STATUSES}
+    rows = [r for r in every if (not status or r["status"] == status) and (not metric or r["metric_id"] == metric)]
+    if sort:
+        rows.sort(key=RECON_SORTS[sort])
     regions = [{"code": r["region_code"], "name": r["region"]} for r in lib.store.query(
         "SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL ORDER BY region_code")]
-    return {"region": region, "year": year, "rows": rows, "counts": counts, "regions": regions}
+    return {"region": region, "year": year, "status": status or "", "metric": metric or "", "sort": sort or "",
+            "rows": rows, "counts": counts, "regions": regions, "statuses": list(STATUSES),
+            "metric_ids": sorted({r["metric_id"] for r in every if r["metric_id"]}),
+            "total": len(every), "shown": len(rows)}
 
 
 def compare_data(lib: Library, metric: str, kind: str | None = None, regions: str | None = None) -> dict[str, Any]:
@@ -143,18 +163,25 @@ def compare_data(lib: Library, metric: str, kind: str | None = None, regions: st
 
 
 def search_data(lib: Library, q: str, region: str | None = None, year: int | None = None,
-                limit: int = 50) -> dict[str, Any]:
+                limit: int = 50, page: int = 1) -> dict[str, Any]:
     check_year(year)
+    if page < 1:
+        raise BadRequest(f"page {page} does not exist (pages start at 1)")
     if not q.strip():
-        return {"q": q, "region": region, "year": year, "hits": [], "total": 0}
-    df = lib.search(q, region=region or None, year=year, limit=limit)
+        return {"q": q, "region": region, "year": year, "hits": [], "total": 0, "page": 1, "pages": 1, "first": 1}
+    df = lib.search(q, region=region or None, year=year, limit=limit, offset=(page - 1) * limit)
     hits = _records(df)
     first = q.split()[0]
     for h in hits:
         i = h["sentence"].find(first)
         h["before"], h["match"], h["after"] = (
             (h["sentence"][:i], first, h["sentence"][i + len(first):]) if i >= 0 else (h["sentence"], "", ""))
-    return {"q": q, "region": region, "year": year, "hits": hits, "total": int(df.attrs.get("total", len(hits)))}
+    total = int(df.attrs.get("total", len(hits)))
+    pages = max(1, -(-total // limit))
+    if page > pages:
+        raise BadRequest(f"page {page} does not exist (there are {pages})")
+    return {"q": q, "region": region, "year": year, "hits": hits, "total": total, "page": page, "pages": pages,
+            "first": (page - 1) * limit + 1}
 
 
 def raw_data(lib: Library, doc_id: int) -> dict[str, Any]:

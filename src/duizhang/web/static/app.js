@@ -66,7 +66,9 @@ function drawCompare() {
   const chart = echarts.init(node);
   chart.setOption({
     animation: false,
-    tooltip: { trigger: "axis" }, legend: { top: 0 },
+    tooltip: { trigger: "axis" },
+    // A scrolling legend on one line: with 20+ regions a wrapped one covered the plot.
+    legend: { top: 0, type: "scroll" }, grid: { top: 48 },
     xAxis: { type: "category", data: years.map(String) }, yAxis: { type: "value", scale: true },
     series,
   });
