@@ -195,3 +195,53 @@ def test_hostile_file_names_are_reported_and_the_batch_goes_on(tmp_path: Path) -
     assert sum(x.startswith("error:") for x in lines) == 3  # the newline forged none
     with Library(tmp_path / "x.db") as lib:
         assert list(lib.documents()["name"]) == ["\\udcff\\udcfegood.txt"]
+
+
+@needs_shared
+def test_a_province_name_means_that_province(lib: Library) -> None:
+    # Issue 13: --region 天津 resolved to 天津市和平区 and failed, while search meant all of 天津.
+    codes = {c for c, _ in lib.resolve_region("天津")}
+    assert codes == {c for c, _ in lib.resolve_region("天津市")} and {"120104", "120105"} <= codes
+    assert len(lib.search("增长", region="天津")) > 0
+    with pytest.raises(LibraryError, match=r"no report of 天津市 itself is in the library; its units held: .*南开区"):
+        lib.reconcile_rows("天津", 2023)
+    assert lib.reconcile_rows("南开区", 2023)  # a unit held is reconciled as before
+
+
+@needs_shared
+def test_an_unknown_region_does_not_exist_somewhere_far(lib: Library) -> None:
+    with pytest.raises(LibraryError) as e:
+        lib.resolve_region("火星")
+    assert "it exists" not in str(e.value) and "火星" in str(e.value)
+    with pytest.raises(LibraryError, match="it exists .*北京市"):
+        lib.resolve_region("北京市东城区")
+
+
+@needs_shared
+def test_tables_fit_an_80_column_terminal(lib: Library) -> None:
+    # Issue 13: at 80 columns `list` cut every column to "tia…" and each reconcile
+    # source cell took 6 lines.
+    from click.testing import CliRunner
+
+    from duizhang.cli import main
+
+    env = {"COLUMNS": "80"}
+    listing = CliRunner(env=env).invoke(main, ["list", "--db", lib.path]).output
+    assert all(len(line) <= 80 for line in listing.splitlines())
+    assert "南开区" in listing and "narrow terminal" in listing
+    recon = CliRunner(env=env).invoke(main, ["reconcile", "--db", lib.path, "--region", "南开区", "--year", "2023"])
+    lines = recon.output.splitlines()
+    assert all(len(line) <= 80 for line in lines) and "achieved" in recon.output
+    assert "source" not in lines[2] and "--format csv" in recon.output
+    wide = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["list", "--db", lib.path]).output
+    assert "region_code" in wide
+
+
+@needs_shared
+def test_compare_keeps_units_apart_and_names_sources(lib: Library) -> None:
+    # Issue 13: compare put 个 beside 万户 on one row and one axis.
+    df = lib.compare("new_jobs")
+    assert not df.duplicated(["region_code", "year", "unit"]).any()
+    gdp = lib.compare("gdp")
+    row = gdp[(gdp["region_code"] == "120104") & (gdp["year"] == 2023)].iloc[0]
+    assert row["status"] == "achieved" and row["target_doc"] and row["outcome_doc"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,9 @@ err = Console(stderr=True, highlight=False)
 #: Batches of at least this many files show a progress bar (on a terminal only).
 PROGRESS_MIN_FILES = 5
 
+#: Terminal columns from which tables show every column (narrower: the short ones).
+WIDE_TABLE = 120
+
 #: Rows of a table view that lists documents (a page, not a national library).
 TABLE_ROWS = 200
 
@@ -48,7 +52,10 @@ def _cell(v: object) -> str:
 def _out() -> Console:
     """Console for tables on stdout: the terminal's width, or a wide page when piped."""
     probe = Console()
-    return probe if probe.is_terminal else Console(width=PIPE_WIDTH, highlight=False)
+    if probe.is_terminal:
+        return probe
+    columns = os.environ.get("COLUMNS", "")
+    return Console(width=int(columns) if columns.isdigit() else PIPE_WIDTH, highlight=False)
 
 
 def _reports(paths: tuple[str, ...], check: bool, ocr: str = "auto") -> Iterator[Report | Failure]:
@@ -358,16 +365,22 @@ def list_(db: str, region: str | None, level: str | None, year: int | None, doct
         click.echo(df.to_csv(index=False), nl=False)
     else:
         shown = f"the first {len(df)} of {total} documents" if total > len(df) else f"{total} documents"
-        t = Table(title=f"{shown} in {db}", caption="--limit 0 or --format csv for all" if total > len(df) else None)
+        out = _out()
+        # What fits the terminal: the columns to tell documents apart first; the rest in --format.
         cols = ("id", "name", "region", "region_code", "level", "doctype", "delivered_date", "review_years",
-                "plan_years", "n_mentions", "n_targets")
+                "plan_years", "n_mentions", "n_targets") if out.width >= WIDE_TABLE else \
+            ("id", "name", "region", "delivered_date", "n_mentions", "n_targets")
+        notes = ["--limit 0 or --format csv for all"] if total > len(df) else []
+        if out.width < WIDE_TABLE:
+            notes.append("narrow terminal: --format csv for codes, levels and years")
+        t = Table(title=f"{shown} in {db}", caption="; ".join(notes) or None)
         for col in cols:
-            t.add_column(col)
+            t.add_column(col, overflow="fold", no_wrap=col in ("id", "delivered_date", "n_mentions", "n_targets"))
         for rec in df.to_dict(orient="records"):
             rec["review_years"] = ",".join(map(str, rec["review_years"]))
             rec["plan_years"] = ",".join(map(str, rec["plan_years"]))
             t.add_row(*(_cell(rec[c]) for c in cols))
-        _out().print(t)
+        out.print(t)
 
 
 STATUS_STYLE = {"achieved": "green", "missed": "red", "not_reported": "yellow", "no_target": "cyan", "unclear": "magenta"}
@@ -419,23 +432,30 @@ def reconcile_(db: str, region: str | None, year: int | None, fmt: str) -> None:
     for r in rows:
         groups.setdefault((r.region, r.year), []).append(r)
     out = _out()
+    # On a narrow terminal the table keeps what fits on a line per row: the file
+    # positions and the reasons are in --format csv/jsonl (a source cell took 6 lines
+    # at 80 columns).
+    cols = [c for c in ("metric", "target", "outcome", "status", "ratio", "why", "source")
+            if out.width >= WIDE_TABLE or c not in ("why", "source")]
     for (reg, y), rs in groups.items():
-        t = Table(title=f"对账单 {reg} {y}")
-        for col in ("metric", "target", "outcome", "status", "ratio", "why", "source"):
-            t.add_column(col, overflow="fold")
+        t = Table(title=f"对账单 {reg} {y}",
+                  caption=None if "source" in cols else "narrow terminal: --format csv for the sources and reasons")
+        for col in cols:
+            t.add_column(col, overflow="fold", no_wrap=col in ("status", "ratio"))
         for r in rs:
             style = STATUS_STYLE.get(r.status, "")
             src = " / ".join(f"{s.doc}:{s.start}" for s in (r.target, r.outcome) if s)
-            t.add_row(
-                escape(r.metric or "") + (f" [dim]({r.metric_id})[/]" if r.metric_id else ""),
-                escape(r.target.text) if r.target else "—",
-                escape(r.outcome.text) if r.outcome else "—",
-                f"[{style}]{r.status}[/]",
-                f"{r.ratio:.2f}" if r.ratio is not None else "",
+            cells = {
+                "metric": escape(r.metric or "") + (f" [dim]({r.metric_id})[/]" if r.metric_id else ""),
+                "target": escape(r.target.text) if r.target else "—",
+                "outcome": escape(r.outcome.text) if r.outcome else "—",
+                "status": f"[{style}]{r.status}[/]",
+                "ratio": f"{r.ratio:.2f}" if r.ratio is not None else "",
                 # The reason for anything but a plain match of the same indicator.
-                "" if r.status in ("achieved", "missed") and (r.confidence or 0) >= 1 else escape(r.reason or ""),
-                escape(src),
-            )
+                "why": "" if r.status in ("achieved", "missed") and (r.confidence or 0) >= 1 else escape(r.reason or ""),
+                "source": escape(src),
+            }
+            t.add_row(*(cells[c] for c in cols))
         out.print(t)
         counts = {s: sum(1 for r in rs if r.status == s) for s in STATUSES}
         out.print("  " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
@@ -499,11 +519,15 @@ def compare(db: str, metric: str, kind: str | None, regions: str | None, fmt: st
         click.echo(df.to_csv(index=False), nl=False)
         return
     t = Table(title=f"{metric} ({kind or 'most common kind'})")
-    for col in ("region", "year", "target", "outcome", "unit"):
-        t.add_column(col)
+    for col in ("region", "year", "unit", "target", "outcome", "status", "source"):
+        t.add_column(col, overflow="fold")
     for rec in df.to_dict(orient="records"):
-        t.add_row(_cell(rec["region"]) or rec["region_code"], _cell(rec["year"]), _cell(rec["target_text"]) or "—",
-                  _cell(rec["outcome_text"]) or "—", _cell(rec["unit"]))
+        src = " / ".join(f"{_cell(rec[f'{s}_doc'])}:{_cell(rec[f'{s}_start'])}" for s in ("target", "outcome")
+                         if _cell(rec[f"{s}_doc"]))
+        status = _cell(rec["status"])
+        t.add_row(escape(_cell(rec["region"]) or rec["region_code"]), _cell(rec["year"]), escape(_cell(rec["unit"])),
+                  escape(_cell(rec["target_text"])) or "—", escape(_cell(rec["outcome_text"])) or "—",
+                  f"[{STATUS_STYLE.get(status, '')}]{status}[/]" if status else "", escape(src))
     _out().print(t)
 
 

@@ -81,6 +81,20 @@ def _context(text: str, start: int) -> str:
     return seg[cut + 1 :]
 
 
+def _province_named(query: str) -> str | None:
+    """The code of the province-level unit this name is exactly (天津, 天津市, 北京, 广西), else None.
+
+    >>> _province_named("天津"), _province_named("天津市"), _province_named("南开区"), _province_named("120000")
+    ('120000', '120000', None, '120000')
+    """
+    if query.isdigit():
+        return query if len(query) == 6 and query.endswith("0000") and regions.get(query) else None
+    for r in regions.search(query, limit=3):
+        if r.code.endswith("0000") and query in (r.name, regions.short_name(r.name)):
+            return r.code
+    return None
+
+
 def _sourced(message: str, raw: RawDocument) -> str:
     """A message about a file with its whole path, so the file can be found."""
     if message.startswith(raw.name + ":") and raw.source != raw.name:
@@ -425,7 +439,12 @@ class Library:
         def names_of(c: str) -> list[str]:
             return [held[c], now[c][1]] if now[c][1] else [held[c]]
 
-        if q.isdigit():
+        province = _province_named(q)
+        if province is not None:
+            # 天津, 天津市, 北京: the province-level unit and every unit under it (a search
+            # or a list in 天津 is all of Tianjin; its own 对账单 is the unit's: see unit_of).
+            hits = [(c, n) for c, n in held.items() if c[:2] == province[:2] or now[c][0][:2] == province[:2]]
+        elif q.isdigit():
             hits = [(c, n) for c, n in held.items()
                     if q in (c, now[c][0]) or (len(q) < 6 and (c.startswith(q) or now[c][0].startswith(q)))]
         else:
@@ -437,12 +456,13 @@ class Library:
 
         names = list(held.values())
         close = difflib.get_close_matches(q, names, n=5, cutoff=0.3)
-        known = regions.search(q, limit=3)
+        # Only a real place "exists": regions.search falls back on fuzzy matches.
+        known = [r for r in regions.search(q, limit=3) if q in r.full_name or q == r.code]
         msg = f"no region {query!r} in the library {self.path}"
-        if close:
-            msg += "; closest: " + ", ".join(close)
-        elif known:
+        if known:
             msg += "; it exists (" + ", ".join(f"{r.full_name} {r.code}" for r in known) + ") but no report of it is stored"
+        elif close:
+            msg += "; closest: " + ", ".join(close)
         elif names:
             msg += "; regions held: " + ", ".join(sorted(set(names))[:8])
         raise LibraryError(msg)
@@ -503,6 +523,23 @@ class Library:
                 "SELECT DISTINCT region_code, region_now_code FROM documents WHERE region_now_code IS NOT NULL")
                 if r["region_now_code"] in held and r["region_now_code"] != r["region_code"]}
             codes = [(c, n) for c, n in codes if c not in retired] or codes
+            province = _province_named(region.strip())
+            if province is not None:
+                # The 对账单 of 天津 is the municipality's own (120000), not its districts'.
+                own = [(c, n) for c, n in codes if c == province]
+                if not own:
+                    raise LibraryError(
+                        f"no report of {regions.full_name(province)} itself is in the library; its units held: "
+                        + ", ".join(f"{n} {c}" for c, n in codes[:8]) + (" …" if len(codes) > 8 else ""))
+                codes = own
+            elif year and len(codes) > 1:
+                # 和平 fits 天津市和平区 and 沈阳市和平区: the ones that have a pair this year, if one
+                paired = [(c, n) for c, n in codes
+                          if self._pair_docs(c, year, "plan") and self._pair_docs(c, year, "review")]
+                if len(paired) > 1 and not region.strip().isdigit():
+                    raise LibraryError(f"{region!r} fits several regions with reports of {year}: "
+                                       + ", ".join(f"{n} {c}" for c, n in paired) + "; give one of them")
+                codes = paired or codes[:1]
         else:
             codes = [(r["region_code"], r["region"]) for r in self.store.query(
                 "SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL ORDER BY region_code")]
@@ -729,20 +766,28 @@ class Library:
             "ORDER BY d.region_code, m.year, d.delivered_date, m.start",
             params,
         )
-        table: dict[tuple[str, str, int], dict[str, Any]] = {}
+        # One row per region, year and unit: 个 and 万户 are not one series.
+        table: dict[tuple[str, str, int, str], dict[str, Any]] = {}
         for r in rows:
-            key = (r["region_code"], r["region"], r["year"])
-            cell = table.setdefault(key, {"region_code": r["region_code"], "region": r["region"], "year": r["year"]})
+            key = (r["region_code"], r["region"], r["year"], r["unit"])
+            cell = table.setdefault(key, {"region_code": r["region_code"], "region": r["region"], "year": r["year"],
+                                          "unit": r["unit"], "kind": r["kind"]})
             side = "target" if r["stance"] == "target" else "outcome"
             if side in cell:
                 continue  # the first figure of a document (its summary) wins
             cell[side] = r["value"]
             cell[f"{side}_max"] = r["value_max"]
             cell[f"{side}_text"] = r["text"]
-            cell["unit"] = r["unit"]
-            cell["kind"] = r["kind"]
-        cols = ["region_code", "region", "year", "kind", "unit", "target", "target_max", "target_text",
-                "outcome", "outcome_max", "outcome_text"]
+            cell[f"{side}_doc"] = r["doc"]
+            cell[f"{side}_start"] = r["start"]
+        if re.fullmatch(r"[a-z_0-9]+", metric) and table:
+            # The status of the 对账单 row of the same indicator, where there is one.
+            status = {(x["region_code"], x["year"]): x["status"] for x in self.store.query(
+                "SELECT region_code, year, status FROM recon_rows WHERE metric_id = ? ORDER BY id DESC", (metric,))}
+            for (code, _, year, _), cell in table.items():
+                cell["status"] = status.get((code, year))
+        cols = ["region_code", "region", "year", "kind", "unit", "target", "target_max", "target_text", "target_doc",
+                "target_start", "outcome", "outcome_max", "outcome_text", "outcome_doc", "outcome_start", "status"]
         return pd.DataFrame(list(table.values()), columns=cols)
 
     def mentions(self, stance: str | None = None) -> pd.DataFrame:

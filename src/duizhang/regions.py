@@ -220,6 +220,15 @@ def _stem(name: str) -> str:
     return _short(name) or name
 
 
+def short_name(name: str) -> str:
+    """A unit's name without its level word (天津市 → 天津, 河北省 → 河北).
+
+    >>> short_name("天津市"), short_name("河北省"), short_name("南开区")
+    ('天津', '河北', '南开')
+    """
+    return _stem(name)
+
+
 @cache
 def successor(code: str, year: int | None) -> str | None:
     """Today's code of the unit that had ``code`` at the end of ``year`` (None: in the recent tables).

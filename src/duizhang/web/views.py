@@ -150,16 +150,21 @@ def compare_data(lib: Library, metric: str, kind: str | None = None, regions: st
     df = lib.compare(metric, kind=kind or None, regions_=names or None)
     rows = _records(df)
     years = sorted({r["year"] for r in rows})
+    # The chart has one axis: it draws the unit most rows have; the others are in the table.
+    units = sorted({r["unit"] for r in rows}, key=lambda u: -sum(1 for r in rows if r["unit"] == u))
+    unit = units[0] if units else None
     by_region: dict[str, dict[int, dict[str, Any]]] = {}
     for r in rows:
-        by_region.setdefault(r["region_code"], {})[r["year"]] = r
+        if r["unit"] == unit:
+            by_region.setdefault(r["region_code"], {})[r["year"]] = r
     series = []
     for code, mine in by_region.items():
         name = next(iter(mine.values()))["region"] or code
         for side, label in (("target", "目标"), ("outcome", "完成")):
             series.append({"name": f"{name} {label}", "side": side,
                            "data": [mine[y][side] if y in mine else None for y in years]})
-    return {"metric": metric, "kind": kind, "regions": regions, "rows": rows, "years": years, "series": series}
+    return {"metric": metric, "kind": kind, "regions": regions, "rows": rows, "years": years, "series": series,
+            "unit": unit, "units": units}
 
 
 def search_data(lib: Library, q: str, region: str | None = None, year: int | None = None,
