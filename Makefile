@@ -46,7 +46,7 @@ eval: $(BIN)/duizhang
 
 bench: $(BIN)/duizhang
 	$(BIN)/python bench/bench_parse.py ../shared/corpus/dev
-	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 2000 --jobs 2
+	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 100,500,2000 --jobs 2
 	$(BIN)/python bench/bench_web.py $(REPORTS) --docs 2000
 	$(BIN)/python bench/bench_load.py $(REPORTS) --docs 500 --clients 20 --seconds 15 --workers 2
 	$(BIN)/python bench/bench_ocr.py ../shared/corpus/dev/hubei_2025_gwr_scan.pdf --pages 4

@@ -1,6 +1,6 @@
 """Library benchmark: ingest rate into a fresh database and query latencies.
 
-usage: python bench/bench_library.py [REPORTS_DIR] [--docs 2000] [--jobs 2]
+usage: python bench/bench_library.py [REPORTS_DIR] [--docs 100,500,2000] [--jobs 2]
 
 Writes at least --docs distinct documents, made from the sample reports by
 changing their region (each district of China in turn) and year, so every one
@@ -68,58 +68,68 @@ def report(label: str, ms: list[float]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("reports", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared/corpus/seeds"))
-    ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--docs", default="100,500,2000", help="library sizes, comma-separated (default 100,500,2000)")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--keep", help="keep the database at this path (for the web benchmark)")
+    ap.add_argument("--keep", help="keep the largest database at this path (for the web benchmark)")
     a = ap.parse_args()
+    sizes = sorted(int(x) for x in str(a.docs).split(","))
     tmp = Path(tempfile.mkdtemp(prefix="duizhang-bench-"))
     try:
         src = tmp / "reports"
         src.mkdir()
         # A few districts share a name with their city's text and give a repeat; make extra.
-        chars = make_corpus(Path(a.reports), src, a.docs + a.docs // 50)
-        db = Path(a.keep) if a.keep else tmp / "bench.db"
-        db.unlink(missing_ok=True)
-        # The single-core parse rate of the same files, measured in this run: ingest is
-        # compared with it (issue 14 asks --jobs 2 for 1.6x of it).
+        make_corpus(Path(a.reports), src, sizes[-1] + sizes[-1] // 50)
         from duizhang.pipeline import raw_to_report
         from duizhang.read import iter_paths, path_to_raw
 
-        sample = sorted(iter_paths([src]))[:200]
+        files = sorted(iter_paths([src]))
+        # The single-core parse rate of the same files, measured in this run: ingest is
+        # compared with it (issue 14 asks --jobs 2 for 1.6x of it).
         t0 = time.perf_counter()
-        parsed = sum(len(raw_to_report(path_to_raw(p)).text) for p in sample)
+        parsed = sum(len(raw_to_report(path_to_raw(p)).text) for p in files[:200])
         parse_rate = parsed / (time.perf_counter() - t0)
-        print(f"parse, one core: {parse_rate / 1e6:.2f} M chars/s ({len(sample)} of the files)")
-        with Library(db) as lib:
-            t0 = time.perf_counter()
-            s = lib.add([src], jobs=a.jobs)
-            lib.refresh_recon(s.regions)
-            dt = time.perf_counter() - t0
-            print(f"ingest --jobs {a.jobs}: {len(s.added)} documents ({len(s.skipped)} skipped, {len(s.failed)} failed), "
-                  f"{chars:,} chars in {dt:.1f} s → {len(s.added) / dt:.0f} documents/s, {chars / dt / 1e6:.2f} M chars/s"
-                  f" = {chars / dt / parse_rate:.2f}x the one-core parse rate")
-            lib.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            stored = lib.store.query("SELECT SUM(length(text)) FROM contents")[0][0]
-            size = db.stat().st_size
-            print(f"database: {size / 1e6:.0f} MB for {stored:,} chars of text = {size / stored:.1f} bytes per char")
-            codes = [r["region_code"] for r in lib.store.query("SELECT DISTINCT region_code FROM documents")]
-            pairs = [(c, y) for c in codes[:50] for y in lib.years_with_pairs(c)]
-            rnd = random.Random(1)
-            report("reconcile --region X --year Y", timeit(lambda: _rec(lib, rnd.choice(pairs))))
-            words = ["老旧小区改造", "消防站", "地区生产总值", "加装电梯", "营商环境"]
-            report("search", timeit(lambda: lib.search(rnd.choice(words), limit=50)))
-            for n in (1, 2, 3):
-                report(f"search, {n}-character words", timeit(lambda n=n: lib.search(rnd.choice(words)[:n], limit=50)))
-            years = [int(r[0]) for r in lib.store.query("SELECT DISTINCT year FROM doc_years")]
-            report("reconcile --year Y (every region)", timeit(lambda: lib.reconcile_rows(None, rnd.choice(years))))
-            report("list, first page of 200", timeit(lambda: lib.document_records(limit=200)))
-            report("search --region", timeit(lambda: lib.search(rnd.choice(words), region=rnd.choice(codes))))
-            report("compare --metric gdp", timeit(lambda: lib.compare("gdp")))
-            report("compare --metric X --regions Y", timeit(
-                lambda: lib.compare(rnd.choice(["gdp", "new_jobs", "budget_revenue"]), regions_=[rnd.choice(codes)])))
+        print(f"parse, one core: {parse_rate / 1e6:.2f} M chars/s ({min(200, len(files))} of the files)")
+        for n in sizes:
+            chosen = files[: n + n // 50]
+            chars = sum(len(p.read_text(encoding="utf-8")) for p in chosen)
+            db = Path(a.keep) if a.keep and n == sizes[-1] else tmp / f"bench-{n}.db"
+            db.unlink(missing_ok=True)
+            print(f"\n== {n} documents")
+            _one_size(db, chosen, chars, a.jobs, parse_rate)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def _one_size(db: Path, files: list, chars: int, jobs: int, parse_rate: float) -> None:  # type: ignore[type-arg]
+    with Library(db) as lib:
+        t0 = time.perf_counter()
+        s = lib.add(files, jobs=jobs)
+        lib.refresh_recon(s.regions)
+        dt = time.perf_counter() - t0
+        print(f"ingest --jobs {jobs}: {len(s.added)} documents ({len(s.skipped)} skipped, {len(s.failed)} failed), "
+              f"{chars:,} chars in {dt:.1f} s → {len(s.added) / dt:.0f} documents/s, {chars / dt / 1e6:.2f} M chars/s"
+              f" = {chars / dt / parse_rate:.2f}x the one-core parse rate")
+        lib.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        stored = lib.store.query("SELECT SUM(length(text)) FROM contents")[0][0]
+        size = db.stat().st_size
+        print(f"database: {size / 1e6:.0f} MB for {stored:,} chars of text = {size / stored:.1f} bytes per char")
+        codes = [r["region_code"] for r in lib.store.query(
+            "SELECT DISTINCT region_code FROM documents WHERE region_code IS NOT NULL")]
+        pairs = [(c, y) for c in codes[:50] for y in lib.years_with_pairs(c)]
+        rnd = random.Random(1)
+        report("reconcile --region X --year Y", timeit(lambda: _rec(lib, rnd.choice(pairs))))
+        words = ["老旧小区改造", "消防站", "地区生产总值", "加装电梯", "营商环境"]
+        report("search", timeit(lambda: lib.search(rnd.choice(words), limit=50)))
+        for k in (1, 2, 3):
+            report(f"search, {k}-character words", timeit(lambda k=k: lib.search(rnd.choice(words)[:k], limit=50)))
+        report("search --region", timeit(lambda: lib.search(rnd.choice(words), region=rnd.choice(codes))))
+        years = [int(r[0]) for r in lib.store.query("SELECT DISTINCT year FROM doc_years")]
+        report("reconcile --year Y (every region)", timeit(lambda: lib.reconcile_rows(None, rnd.choice(years))))
+        report("list, first page of 200", timeit(lambda: lib.document_records(limit=200)))
+        report("compare --metric gdp", timeit(lambda: lib.compare("gdp")))
+        report("compare --metric X --regions Y", timeit(
+            lambda: lib.compare(rnd.choice(["gdp", "new_jobs", "budget_revenue"]), regions_=[rnd.choice(codes)])))
 
 
 def _rec(lib: Library, pair: tuple[str, int]) -> None:

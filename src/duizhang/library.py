@@ -705,8 +705,13 @@ class Library:
         where.append("s.id IN (SELECT rowid FROM sentence_index WHERE sentence_index MATCH ?)")
         params.append(match)
         cond = " AND ".join(where)
-        total = int(self.store.query(
-            f"SELECT COUNT(*) FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond}", params)[0][0])
+        if len(where) == 1:
+            # No region or year: the index counts its own hits (no join over every hit).
+            total = int(self.store.query(
+                "SELECT COUNT(*) FROM sentence_index WHERE sentence_index MATCH ?", (match,))[0][0])
+        else:
+            total = int(self.store.query(
+                f"SELECT COUNT(*) FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond}", params)[0][0])
         rows = self.store.query(
             "SELECT d.id AS doc_id, d.name AS doc, d.region, s.start, s.\"end\", sec.title AS section, "
             "substr(c.text, s.start + 1, s.\"end\" - s.start) AS sentence "
