@@ -58,3 +58,19 @@ def test_datasette_finds_the_recon_table_and_the_views(library: Path, tmp_path: 
     assert sentences and all(s["text"] for s in sentences)
     table = _get(ds, "/lib/recon_rows.json?_facet=status")
     assert "status" in table["facet_results"]
+
+
+def test_each_figure_points_to_its_section(library: Path) -> None:
+    # Issue 13: mentions.section declared no foreign key, so Datasette linked nothing.
+    import sqlite3
+
+    c = sqlite3.connect(library)
+    keys = {(r[2], r[3], r[4]) for r in c.execute("PRAGMA foreign_key_list(mentions)")}
+    assert ("sections", "section_id", "id") in keys
+    rows = c.execute("SELECT m.section, s.idx, s.doc_id = m.doc_id FROM mentions m JOIN sections s "
+                     "ON s.id = m.section_id").fetchall()
+    assert rows and all(sec == idx and same for sec, idx, same in rows)
+    assert c.execute("SELECT COUNT(*) FROM mentions WHERE section IS NOT NULL AND section_id IS NULL").fetchone()[0] == 0
+    ds = datasette.Datasette([str(library)])
+    fks = _get(ds, "/lib/mentions.json?_shape=objects&_labels=on&_size=1")["rows"]
+    assert fks and isinstance(fks[0]["section_id"], dict)  # Datasette expands the key to its row

@@ -91,3 +91,28 @@ def test_read_only_says_an_old_library_needs_an_update(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="needs an update .*without --read-only"):
         Store(path, read_only=True)
     assert Store(path).version == len(MIGRATIONS)
+
+
+def test_version_6_file_gets_section_ids_for_its_figures(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    c = sqlite3.connect(path)
+    for migration in MIGRATIONS[:6]:
+        if callable(migration):
+            migration(c)
+        else:
+            for stmt in _statements(migration):
+                c.execute(stmt)
+    c.execute("PRAGMA user_version = 6")
+    c.execute("INSERT INTO documents (id, sha256, name, parser_version) VALUES (7, 'abc', 'a.txt', '0')")
+    c.execute("INSERT INTO contents (doc_id, raw, text) VALUES (7, x'00', '一、回顾 增长5%')")
+    c.execute('INSERT INTO sections (doc_id, idx, start, "end", heading_end, level, title, role) '
+              "VALUES (7, 0, 0, 9, 5, 1, '一、回顾', 'review')")
+    c.execute('INSERT INTO mentions (doc_id, start, "end", text, section) VALUES (7, 7, 9, \'5%\', 0)')
+    c.commit()
+    c.close()
+    s = Store(path)
+    assert s.version == len(MIGRATIONS)
+    row = s.query("SELECT m.section_id, sec.title FROM mentions m JOIN sections sec ON sec.id = m.section_id")[0]
+    assert row["title"] == "一、回顾"
+    assert s.query("SELECT section_title FROM figures")[0][0] == "一、回顾"
+    s.close()

@@ -102,9 +102,9 @@ def _sourced(message: str, raw: RawDocument) -> str:
     return message
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     """A parse worker: Ctrl-C is the main process's to handle (no worker tracebacks),
-    and the worker ends when the main process does, even killed (SIGKILL)."""
+    and the worker ends when the main process (``parent``) does, even killed (SIGKILL)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
@@ -114,7 +114,8 @@ def _worker_init() -> None:
             libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
-    parent = os.getppid()
+    if os.getppid() != parent:
+        os._exit(1)  # the main process died before this worker was ready
 
     def watch() -> None:  # where there is no PR_SET_PDEATHSIG: notice the parent is gone
         while True:
@@ -271,7 +272,7 @@ class Library:
         store: Callable[[RawDocument, tuple[Report | None, str | None, Prepared | None]], None],
     ) -> None:
         """Parse in worker processes, store here: the one writer does no parsing work."""
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
         pending: dict[Future[tuple[Report | None, str | None, Prepared | None]], RawDocument] = {}
         try:
             for raw in raws:

@@ -154,6 +154,33 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
                substr(c.text, s.start + 1, s."end" - s.start) AS text
         FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id;
     """,
+    # 7: each section gets an id and each figure a foreign key to its section, so that
+    # Datasette links a figure to its heading (it follows single-column keys only).
+    """
+    DROP VIEW targets;
+    DROP VIEW figures;
+    CREATE TABLE sections_new (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL, heading_end INTEGER NOT NULL,
+        level INTEGER NOT NULL, title TEXT, role TEXT, parent INTEGER,
+        UNIQUE (doc_id, idx)
+    );
+    INSERT INTO sections_new (doc_id, idx, start, "end", heading_end, level, title, role, parent)
+        SELECT doc_id, idx, start, "end", heading_end, level, title, role, parent FROM sections ORDER BY doc_id, idx;
+    DROP TABLE sections;
+    ALTER TABLE sections_new RENAME TO sections;
+    ALTER TABLE mentions ADD COLUMN section_id INTEGER REFERENCES sections(id);
+    UPDATE mentions SET section_id = (SELECT s.id FROM sections s WHERE s.doc_id = mentions.doc_id AND s.idx = mentions.section)
+        WHERE section IS NOT NULL;
+    CREATE VIEW figures AS
+        SELECT m.id, m.doc_id, d.name AS doc, d.region, d.region_code, d.level, d.doctype, d.delivered_date,
+               m.start, m."end", m.text, m.value, m.value_max, m.unit, m.kind, m.direction, m.qualifier, m.stance,
+               m.metric, m.metric_id, m.year, m.section_id, sec.title AS section_title, sec.role AS section_role
+        FROM mentions m JOIN documents d ON d.id = m.doc_id LEFT JOIN sections sec ON sec.id = m.section_id;
+    CREATE VIEW targets AS SELECT * FROM figures WHERE stance = 'target';
+    """,
 ]
 
 #: Columns of a stored 对账单 row, in table order (after ``id``).
@@ -531,10 +558,12 @@ class Store:
             "INSERT INTO doc_years (doc_id, year, role) VALUES (?,?,?)",
             [(doc_id, y, "review") for y in m.review_years] + [(doc_id, y, "plan") for y in m.plan_years],
         )
+        # Section ids given here, so that each figure can name its section's id.
+        first_section = int(c.execute("SELECT COALESCE(MAX(id), 0) FROM sections").fetchone()[0]) + 1
         c.executemany(
-            'INSERT INTO sections (doc_id, idx, start, "end", heading_end, level, title, role, parent) '
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            [(doc_id, i, s.start, s.end, s.heading_end, s.level, s.title, s.role, s.parent)
+            'INSERT INTO sections (id, doc_id, idx, start, "end", heading_end, level, title, role, parent) '
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(first_section + i, doc_id, i, s.start, s.end, s.heading_end, s.level, s.title, s.role, s.parent)
              for i, s in enumerate(r.sections)],
         )
         c.executemany(
@@ -545,10 +574,12 @@ class Store:
         ctx = p.contexts
         c.executemany(
             'INSERT INTO mentions (doc_id, start, "end", text, value, value_max, unit, kind, direction, '
-            "qualifier, stance, metric, metric_id, year, section, context) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "qualifier, stance, metric, metric_id, year, section, context, section_id) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (doc_id, x.start, x.end, x.text, x.value, x.value_max, x.unit, x.kind, x.direction, x.qualifier,
-                 x.stance, x.metric, x.metric_id, x.year, x.section, cx)
+                 x.stance, x.metric, x.metric_id, x.year, x.section, cx,
+                 first_section + x.section if x.section is not None else None)
                 for x, cx in zip(r.mentions, ctx, strict=True)
             ],
         )
