@@ -248,7 +248,12 @@ def other_reports(text: str, cleaned: Cleaned) -> list[int]:
     """
     copies = [(d.start, d.end) for d in cleaned.duplicates]
     found = []
-    for m in TITLE_RE.finditer(text, cleaned.body_start + 1):
+    # From each salutation back to a title (a title scan of the whole text cost more).
+    titles: dict[int, re.Match[str]] = {}
+    for sal in _SALUTATION.finditer(text, cleaned.body_start + 1):
+        for m in TITLE_RE.finditer(text, max(cleaned.body_start + 1, sal.start() - REPORT_OPENING), sal.start()):
+            titles.setdefault(m.start(), m)
+    for _, m in sorted(titles.items()):
         start = m.start("t")
         if start <= cleaned.body_start or any(a <= start < b or start <= a <= m.end() + REPORT_OPENING
                                               for a, b in copies):
