@@ -264,3 +264,11 @@ def test_ctrl_c_with_jobs_prints_no_worker_tracebacks(tmp_path: Path) -> None:
     with Library(db) as lib:
         for doc_id in lib.documents()["id"]:
             lib.document(int(doc_id))
+
+
+def test_a_worker_whose_main_process_already_died_ends_at_once() -> None:
+    # The race behind orphaned workers: the main process killed between a worker's
+    # fork and its start-up, so the parent-death signal was set too late to fire.
+    code = "from duizhang.library import _worker_init; _worker_init(2**22 + 1); print('still running')"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1 and "still running" not in res.stdout
