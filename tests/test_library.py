@@ -78,7 +78,7 @@ def test_search_finds_chinese_substrings(lib: Library) -> None:
     assert len(hits) >= 3
     for _, h in hits.iterrows():
         assert "老旧小区改造" in h["sentence"]
-    assert len(lib.search("消防", region="南开区")) >= 1  # two characters: below the trigram size
+    assert len(lib.search("消防", region="南开区")) >= 1  # two characters: were below the old trigram index
 
 
 @needs_shared
