@@ -272,3 +272,23 @@ def test_a_worker_whose_main_process_already_died_ends_at_once() -> None:
     code = "from duizhang.library import _worker_init; _worker_init(2**22 + 1); print('still running')"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 1 and "still running" not in res.stdout
+
+
+def test_the_write_lock_is_not_held_while_a_file_is_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Documents are stored in batches; a scan's OCR takes minutes, and another writer
+    # must not wait for it: no transaction is open while a file is parsed.
+    from duizhang import library as lib_mod
+
+    files = _write_reports(tmp_path / "in", 5)
+    lib = Library(tmp_path / "x.db")
+    seen: list[bool] = []
+    real = lib_mod._parse_for_store
+
+    def parse(raw, ocr="auto"):  # type: ignore[no-untyped-def]
+        seen.append(lib.store.conn.in_transaction)
+        return real(raw, ocr)
+
+    monkeypatch.setattr(lib_mod, "_parse_for_store", parse)
+    assert len(lib.add(files).added) == 5
+    assert seen == [False] * 5
+    lib.close()

@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 #: Characters before a figure kept as its context (the wording of its clause).
 CONTEXT_CHARS = 30
 
+#: Parsed documents kept before a serial add stores them (a count or seconds of parsing).
+SERIAL_BATCH = 20
+SERIAL_SECONDS = 1.0
+
 #: Documents parsed ahead of the writer per worker; bounds memory in a big batch.
 IN_FLIGHT_PER_JOB = 4
 
@@ -245,8 +249,7 @@ class Library:
         try:
             with self.store.batch() as batch:
                 if jobs <= 1:
-                    for raw in raws():
-                        store(raw, _parse_for_store(raw, ocr))
+                    self._add_serial(raws(), ocr, store)
                 else:
                     self._add_parallel(raws(), jobs, ocr, store)
         except StoreError as e:
@@ -266,6 +269,25 @@ class Library:
             else:
                 summary.skipped.append(raw.source)
         return summary
+
+    def _add_serial(
+        self, raws: Iterable[RawDocument], ocr: str,
+        store: Callable[[RawDocument, tuple[Report | None, str | None, Prepared | None]], None],
+    ) -> None:
+        """Parse a few files, then store them in one go: the write lock is never held
+        while a file is parsed (a scan's OCR takes minutes, and another writer waits)."""
+        ready: list[tuple[RawDocument, tuple[Report | None, str | None, Prepared | None]]] = []
+        started = time.monotonic()
+        for raw in raws:
+            ready.append((raw, _parse_for_store(raw, ocr)))
+            if len(ready) >= SERIAL_BATCH or time.monotonic() - started >= SERIAL_SECONDS:
+                for item in ready:
+                    store(*item)
+                self.store.commit()
+                ready.clear()
+                started = time.monotonic()
+        for item in ready:
+            store(*item)
 
     def _add_parallel(
         self, raws: Iterable[RawDocument], jobs: int, ocr: str,
