@@ -306,6 +306,8 @@ class Library:
                     for fut in done:
                         store(pending.pop(fut), fut.result())
             for fut in list(pending):
+                if not fut.done():
+                    self.store.commit()  # not while waiting for a worker (a long OCR)
                 store(pending.pop(fut), fut.result())
         except BaseException:
             # Ctrl-C or a full disk: drop the queued files, do not wait for a long OCR.
