@@ -210,7 +210,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
     console = Console(file=stream, highlight=False, width=PIPE_WIDTH) if output else _out()
     csvw = CsvWriter(stream, MENTION_FIELDS) if fmt == "csv" else None
     ok, failed, total = 0, [], 0
-    several: list[str] = []
+    warnings: list[str] = []
     try:
         for r in _reports(paths, check=not force, ocr=ocr):
             if isinstance(r, Failure):
@@ -218,7 +218,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
                 continue
             ok += 1
             total += len(r.mentions)
-            several.extend(w for w in r.warnings if "more than one report" in w)
+            warnings.extend(r.warnings)  # as `add` prints them
             if fmt == "jsonl":
                 for m in r.mentions:
                     stream.write(json.dumps(mention_record(m), ensure_ascii=False) + "\n")
@@ -232,7 +232,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
     finally:
         if output:
             stream.close()
-    _summary(ok, failed, what=f"documents, {total} mentions", warnings=several)
+    _summary(ok, failed, what=f"documents, {total} mentions", warnings=warnings)
     if failed and not ok:
         sys.exit(1)
 

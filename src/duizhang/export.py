@@ -90,7 +90,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 def _stata_ready(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """Stata wants identifier column names, no mixed object columns and labels of 80 characters."""
-    out = _typed(df)
+    out = df.copy()
     labels_of = ZH_HEADERS if lang == "zh" else EN_LABELS
     # "end" is a Stata reserved word: the column is end_, and its label says what it is.
     names = [("end_" if c == "end" else re.sub(r"\W", "_", c))[:32] for c in out.columns]

@@ -79,6 +79,11 @@ class AddSummary:
     stopped: str | None = None
 
 
+def _contexts(report: Report) -> list[str]:
+    """The stored context of each of a report's figures."""
+    return [_context(report.text, m.start) for m in report.mentions]
+
+
 def _context(text: str, start: int) -> str:
     seg = text[max(0, start - CONTEXT_CHARS) : start]
     cut = max(seg.rfind(c) for c in "。；;\n")
@@ -136,7 +141,7 @@ def _parse_for_store(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None
     report, error = _parse(raw, ocr)
     if report is None:
         return None, error, None
-    return report, None, prepare(report, raw.data, [_context(report.text, m.start) for m in report.mentions])
+    return report, None, prepare(report, raw.data, _contexts(report))
 
 
 def _parse(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None, str | None]:
@@ -327,9 +332,8 @@ class Library:
         report, error = _parse(raw)
         if report is None:
             return "failed", error or f"{name}: could not be parsed", None
-        contexts = [_context(report.text, m.start) for m in report.mentions]
         try:
-            doc_id = self.store.put(report, raw.data, __version__, contexts, same_text=False)
+            doc_id = self.store.put(report, raw.data, __version__, _contexts(report), same_text=False)
         except SameReport as e:
             return "skipped", f"{name}: not added, {e}", e.doc_id
         except AlreadyStored as e:
@@ -378,8 +382,7 @@ class Library:
             if report is None:
                 summary.failed.append((raw.source, error or ""))
                 continue
-            contexts = [_context(report.text, m.start) for m in report.mentions]
-            self.store.replace(int(row["id"]), report, __version__, contexts)
+            self.store.replace(int(row["id"]), report, __version__, _contexts(report))
             summary.added.append(raw.source)
             if progress:
                 progress(raw.source, "reparsed")

@@ -158,64 +158,39 @@ def _vocab() -> _Vocab:
     )
 
 
+#: The last clause or sentence end in a window: one greedy match, which the engine
+#: runs back from the end in C (walking back character by character from every
+#: figure took a quarter of the figure stage).
+_LAST_STOP = {stops: re.compile(f"(?s:.*)[{re.escape(stops)}]") for stops in (CLAUSE_STOP, SENTENCE_STOP)}
+
+
 def _back(text: str, pos: int, stops: str, limit: int, floor: int) -> int:
-    r"""Start of the clause (or sentence) that ends at ``pos``.
+    r"""Start of the clause (``CLAUSE_STOP``) or sentence (``SENTENCE_STOP``) that ends at ``pos``.
 
     A line break inside a sentence (a PDF's wrapped line: a long line ending in a
     character, the next starting flush) does not end the clause.
 
     >>> t = "一、2023年工作回顾\n地区生产总值增长"
-    >>> t[_back(t, len(t), "，\n", 40, 0):]
+    >>> t[_back(t, len(t), CLAUSE_STOP, 40, 0):]
     '地区生产总值增长'
     >>> t = "全年实现一般公共预算收入二十二点七亿元比上年同期相比较增长了地区生\n产总值增长"
-    >>> t[_back(t, len(t), "，\n", 60, 0):].startswith("全年")
+    >>> t[_back(t, len(t), CLAUSE_STOP, 60, 0):].startswith("全年")
     True
+    >>> _back(t, 10, SENTENCE_STOP, 4, 0), _back(t, 2, SENTENCE_STOP, 9, 3)
+    (6, 2)
     """
-    i = pos
     lo = max(floor, pos - limit)
-    while i > lo:
-        c = text[i - 1]
-        if c in stops:
-            if c != "\n" or not _wrapped(text, i - 1):
-                break
-        i -= 1
-    return i
-
-
-class _Stops:
-    r"""The clause and sentence ends of one text.
-
-    ``back`` answers what :func:`_back` answers with one greedy match
-    (``.*[stops]``, which the engine runs back from the end in C) where the walk
-    back character by character from every figure took a quarter of the figure stage.
-
-    >>> t = "一、2023年工作回顾\n地区生产总值增长，全年实现一般公共预算收入二十二点七亿元比上年同期相比较增长了地区生\n产总值增长"
-    >>> st = _Stops(t)
-    >>> all(st.back(p, CLAUSE_STOP, 40, 0) == _back(t, p, CLAUSE_STOP, 40, 0) for p in range(len(t) + 1))
-    True
-    >>> all(st.back(p, SENTENCE_STOP, 9, 3) == _back(t, p, SENTENCE_STOP, 9, 3) for p in range(len(t) + 1))
-    True
-    """
-
-    _last = {stops: re.compile(f"(?s:.*)[{re.escape(stops)}]") for stops in (CLAUSE_STOP, SENTENCE_STOP)}
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def back(self, pos: int, stops: str, limit: int, floor: int) -> int:
-        """Start of the clause (``CLAUSE_STOP``) or sentence (``SENTENCE_STOP``) ending at ``pos``."""
-        lo = max(floor, pos - limit)
-        if pos <= lo:
-            return pos
-        last, text, hi = self._last[stops], self.text, pos
-        while True:
-            m = last.match(text, lo, hi)
-            if m is None:
-                return lo
-            stop = m.end() - 1
-            if text[stop] != "\n" or not _wrapped(text, stop):
-                return stop + 1
-            hi = stop
+    if pos <= lo:
+        return pos
+    last, hi = _LAST_STOP[stops], pos
+    while True:
+        m = last.match(text, lo, hi)
+        if m is None:
+            return lo
+        stop = m.end() - 1
+        if text[stop] != "\n" or not _wrapped(text, stop):
+            return stop + 1
+        hi = stop
 
 
 def _wrapped(text: str, nl: int) -> bool:
@@ -229,14 +204,6 @@ def _wrapped(text: str, nl: int) -> bool:
         and bool(_CJK_OR_DIGIT.match(prev[-1:]))
         and bool(_CJK_OR_DIGIT.match(nxt))
     )
-
-
-def _fwd(text: str, pos: int, stops: str, limit: int, ceil: int) -> int:
-    i = pos
-    hi = min(ceil, pos + limit)
-    while i < hi and text[i] not in stops:
-        i += 1
-    return i
 
 
 def _in_quotes(text: str, pos: int, line_start: int) -> bool:
@@ -276,7 +243,6 @@ def text_to_mentions(
     start, end = cleaned.body_start, cleaned.body_end
     skip = [(s.start, s.end) for s in cleaned.boilerplate if s.end > start and s.start < end]
     out: list[tuple[Mention, str]] = []
-    stops = _Stops(text)
     find_section = section_finder(sections)
     for m in v.pattern.finditer(text, start, end):
         g = m.groupdict()  # one call, where reading each group by name cost more
@@ -285,7 +251,7 @@ def text_to_mentions(
         s0 = m.start()
         if any(a <= s0 < b for a, b in skip):
             continue
-        found = _interpret(text, m, g, v, meta, sections, doc, start, end, stops, find_section, periods)
+        found = _interpret(text, m, g, v, meta, sections, doc, start, end, find_section, periods)
         if found is not None:
             out.append(found)
     contexts = {id(mention): ctx for mention, ctx in out}
@@ -393,10 +359,10 @@ class _Figure:
 
 
 def _rank(
-    text: str, g: dict[str, Any], v: _Vocab, core_start: int, after: str, floor: int, stops: _Stops
+    text: str, g: dict[str, Any], v: _Vocab, core_start: int, after: str, floor: int
 ) -> _Figure | None:
     """第二 / 首位 / 前三 in a ranking (全市第二, 位居中心城区首位), else None."""
-    clause_start = stops.back(core_start, CLAUSE_STOP, RANK_CONTEXT + 6, floor)
+    clause_start = _back(text, core_start, CLAUSE_STOP, RANK_CONTEXT + 6, floor)
     if not v.rank_context.search(text[clause_start:core_start][-RANK_CONTEXT:]):
         return None
     qualifier = "exact"
@@ -508,7 +474,7 @@ def _kind_and_direction(kind: str, unit: str, clause: str, v: _Vocab) -> tuple[s
 
 def _interpret(
     text: str, m: re.Match[str], g: dict[str, Any], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int,
-    stops: _Stops, find_section: Callable[[int], int | None], periods: Sequence[Span] = (),
+    find_section: Callable[[int], int | None], periods: Sequence[Span] = (),
 ) -> tuple[Mention, str] | None:
     """One regex candidate as a mention (and the clause before it), or None if it is not a quantity."""
     core_start = m.end("pre") if g["pre"] else m.start()
@@ -518,7 +484,7 @@ def _interpret(
     if _in_quotes(text, core_start, line_start) or v.name_before.search(before):
         return None
     if g["rank"] or g["first"]:
-        fig = _rank(text, g, v, core_start, after, floor, stops)
+        fig = _rank(text, g, v, core_start, after, floor)
     elif g["pc"] is not None:
         pc = to_number(g["pc"])
         fig = _Figure(m.start(), pc, "%", "share", v.qual_before.get(g["pre"] or "", "exact")) \
@@ -529,11 +495,11 @@ def _interpret(
         return None
     num_start, span_end = fig.start, m.end()
 
-    clause_start = stops.back(num_start, CLAUSE_STOP, CLAUSE_MAX, floor)
+    clause_start = _back(text, num_start, CLAUSE_STOP, CLAUSE_MAX, floor)
     clause = text[clause_start:num_start]
     kind, direction = _kind_and_direction(fig.kind, fig.unit, clause, v) if fig.kind != "rank" else ("rank", None)
 
-    sentence_before = text[stops.back(num_start, SENTENCE_STOP, SENTENCE_MAX, floor) : num_start]
+    sentence_before = text[_back(text, num_start, SENTENCE_STOP, SENTENCE_MAX, floor) : num_start]
     rest = text[span_end : span_end + 12]
     sec_i = find_section(num_start)
     role = sections[sec_i].role if sec_i is not None else None

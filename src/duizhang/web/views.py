@@ -176,11 +176,10 @@ def search_data(lib: Library, q: str, region: str | None = None, year: int | Non
         return {"q": q, "region": region, "year": year, "hits": [], "total": 0, "page": 1, "pages": 1, "first": 1}
     df = lib.search(q, region=region or None, year=year, limit=limit, offset=(page - 1) * limit)
     hits = _records(df)
-    first = q.split()[0]
-    for h in hits:
-        i = h["sentence"].find(first)
-        h["before"], h["match"], h["after"] = (
-            (h["sentence"][:i], first, h["sentence"][i + len(first):]) if i >= 0 else (h["sentence"], "", ""))
+    for h in hits:  # the hit the library marked, as text around it
+        found = h["hit_start"] is not None  # a column with a missing hit is float in pandas
+        a, b = (int(h["hit_start"] - h["start"]), int(h["hit_end"] - h["start"])) if found else (0, 0)
+        h["before"], h["match"], h["after"] = h["sentence"][:a], h["sentence"][a:b], h["sentence"][b:]
     total = int(df.attrs.get("total", len(hits)))
     pages = max(1, -(-total // limit))
     if page > pages:
