@@ -22,7 +22,8 @@ from duizhang import decode
 from duizhang.library import Library
 from duizhang.model import ReadError
 from duizhang.read import bytes_to_raw, iter_paths, path_to_raw
-from duizhang.store import AlreadyStored, Store
+from duizhang.store import AlreadyStored
+from duizhang.store.sqlite import SQLiteStore as Store
 
 from .conftest import SAMPLE_REPORT
 
@@ -269,7 +270,7 @@ def test_ctrl_c_with_jobs_prints_no_worker_tracebacks(tmp_path: Path) -> None:
 def test_a_worker_whose_main_process_already_died_ends_at_once() -> None:
     # The race behind orphaned workers: the main process killed between a worker's
     # fork and its start-up, so the parent-death signal was set too late to fire.
-    code = "from duizhang.library import _worker_init; _worker_init(2**22 + 1); print('still running')"
+    code = "from duizhang.ingest import _worker_init; _worker_init(2**22 + 1); print('still running')"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 1 and "still running" not in res.stdout
 
@@ -277,7 +278,7 @@ def test_a_worker_whose_main_process_already_died_ends_at_once() -> None:
 def test_the_write_lock_is_not_held_while_a_file_is_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Documents are stored in batches; a scan's OCR takes minutes, and another writer
     # must not wait for it: no transaction is open while a file is parsed.
-    from duizhang import library as lib_mod
+    from duizhang import ingest as lib_mod
 
     files = _write_reports(tmp_path / "in", 5)
     lib = Library(tmp_path / "x.db")

@@ -10,7 +10,9 @@ import pytest
 
 from duizhang.fulltext import index_body, match_query
 from duizhang.library import Library
-from duizhang.store import MIGRATIONS, Store, _statements
+from duizhang.store.sqlite import SQLiteStore as Store
+from duizhang.store.sqlite_schema import MIGRATIONS
+from duizhang.store.sqlite_schema import statements as _statements
 
 from .conftest import SAMPLE_REPORT
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from duizhang.store import MIGRATIONS, Store, _statements
+from duizhang.store.sqlite import SQLiteStore as Store
+from duizhang.store.sqlite_schema import MIGRATIONS
+from duizhang.store.sqlite_schema import statements as _statements
 
 
 def test_fresh_store_is_at_the_latest_version(tmp_path: Path) -> None:

@@ -13,34 +13,16 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import cache
 
+from .chrome import LINE_LEAD, TITLE_RE, Rules, line_rules
 from .model import Cleaned, Span
-from .patterns import PAD
 from .vocab import load_toml
 
 #: The word patterns of ``data/document.toml``.
 _DOC = load_toml("document.toml")
 
-# One star over padding and bullets: LEAD's own star before another over the same
-# characters backtracks quadratically on lines of spaces (a 5× slower parse).
-_LEAD = rf"(?m)^(?:{PAD}|[•·])*"
-
-#: Lines that name the report but are not its title: the delivery line
-#: (2025年1月20日在…会议上…作政府工作报告, ——2025年…) and photo captions
-#: (省长×××作政府工作报告).
-NOT_TITLE = rf"(?![0-9０-９〇零一二]{{4}}年[0-9０-９〇零一二三四五六七八九十]{{1,2}}月|——|{_DOC['title']['not_title']})"
-
-#: A report title: short line naming the document type, without sentence punctuation.
-TITLE_RE = re.compile(
-    _LEAD
-    + NOT_TITLE
-    + rf"(?P<t>[^\n。；;，,]{{0,40}}?({_DOC['title']['names']})[^\n。，,]{{0,30}})\s*$"
-)
-
 #: Prose: a line with enough text and sentence punctuation; the body starts near the first.
-PROSE_RE = re.compile(_LEAD + r"(?P<p>[^\n]{30,}[。，,；;！!][^\n]*)$")
+PROSE_RE = re.compile(LINE_LEAD + r"(?P<p>[^\n]{30,}[。，,；;！!][^\n]*)$")
 
 #: How far into the file a report title is looked for first.
 TITLE_SEARCH = 3000
@@ -64,31 +46,6 @@ def _letters(s: str) -> str:
     return _NOT_LETTER.sub("", s)
 
 
-@dataclass(frozen=True)
-class _Rules:
-    header: re.Pattern[str]
-    footer: re.Pattern[str]
-    inline: re.Pattern[str]
-    reasons: dict[str, str]  # group name -> reason
-
-
-@cache
-def _rules() -> _Rules:
-    data = load_toml("boilerplate.toml")
-    alts: dict[str, list[str]] = {"header": [], "footer": [], "inline": []}
-    reasons: dict[str, str] = {}
-    for i, rule in enumerate(data["rule"]):
-        group = f"r{i}"
-        reasons[group] = rule["reason"]
-        body = "|".join(f"(?:{p})" for p in rule["patterns"])
-        alts[rule["where"]].append(f"(?P<{group}>{body})")
-
-    def comp(parts: list[str]) -> re.Pattern[str]:
-        return re.compile(_LEAD + "(?:" + "|".join(parts) + r")[^\n]*")
-
-    return _Rules(comp(alts["header"]), comp(alts["footer"]), comp(alts["inline"]), reasons)
-
-
 def _line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
@@ -98,35 +55,18 @@ def _line_end(text: str, pos: int) -> int:
     return len(text) if nl < 0 else nl
 
 
-def _reason(rules: _Rules, m: re.Match[str]) -> str:
+def _reason(rules: Rules, m: re.Match[str]) -> str:
     return rules.reasons[m.lastgroup] if m.lastgroup else "boilerplate"
 
 
 def _first_prose(text: str, start: int = 0) -> re.Match[str] | None:
-    rules = _rules()
+    rules = line_rules()
     for m in PROSE_RE.finditer(text, start):
         line = text[m.start() : m.end()]
         if rules.footer.match(line) or rules.inline.match(line) or rules.header.match(line):
             continue
         return m
     return None
-
-
-def first_content_line(text: str) -> int:
-    r"""Offset of the first non-blank line that is not site chrome (0 if none).
-
-    >>> t = "无障碍 | 繁体\n首页 > 政务公开\n——2024年1月15日在某区第五届人民代表大会上"
-    >>> t[first_content_line(t):][:6]
-    '——2024'
-    """
-    rules = _rules()
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        body = line.strip()
-        if body and not (rules.header.match(line) or rules.inline.match(line) or rules.footer.match(line)):
-            return pos
-        pos += len(line)
-    return 0
 
 
 def _title_before(text: str, anchor: int, floor: int) -> int | None:
@@ -145,7 +85,7 @@ def text_to_cleaned(text: str) -> Cleaned:
     >>> t[c.body_start:c.body_end].splitlines()[0], [s.reason for s in c.boilerplate]
     ('某区政府工作报告', ['banner', 'footer'])
     """
-    rules = _rules()
+    rules = line_rules()
     # A site's own blurb can come before the report: the body's first prose line is
     # the first one after a report title near the top, if there is such a title.
     first_title = TITLE_RE.search(text, 0, TITLE_SEARCH)
@@ -217,7 +157,7 @@ def _split_copies(
         pos = hit + len(key)
     if len(starts) == 1:
         return body_start, body_end, []
-    rules = _rules()
+    rules = line_rules()
     copies: list[tuple[int, int]] = []
     for i, s in enumerate(starts):
         nxt = starts[i + 1] if i + 1 < len(starts) else len(text)

@@ -245,7 +245,7 @@ def _with_title(main: str, html: str) -> str:
     """
     import html as html_mod
 
-    from .clean import TITLE_RE, first_content_line
+    from .chrome import TITLE_RE, first_content_line
 
     m = _H1.search(html)
     if not m:

@@ -39,6 +39,31 @@ def index_body(text: str) -> str:
     return " ".join(_PUNCT.sub(MARK, text))
 
 
+#: What a search ignores between characters: spacing, and ``_``, which the index's
+#: tokenizer treats as a separator like a space.
+_SKIP = re.compile(r"[\s_]+")
+
+
+def search_body(text: str) -> str:
+    r"""A sentence as PostgreSQL searches it, the same text the SQLite index sees:
+    punctuation one placeholder, spacing dropped, letters folded to lower case. A
+    search part is found where its own ``search_body`` is a substring.
+
+    >>> search_body("改造，GDP 增长5.2%") == "改造" + MARK + "gdp增长5" + MARK + "2" + MARK
+    True
+    """
+    return _SKIP.sub("", _PUNCT.sub(MARK, text)).lower()
+
+
+def search_parts(query: str) -> list[str]:
+    """The parts of a search as :func:`search_body` gives them (empty ones dropped).
+
+    >>> search_parts("老旧小区  养老 ，")
+    ['老旧小区', '养老', '\ue000']
+    """
+    return [b for b in (search_body(p) for p in query.split()) if b]
+
+
 def match_query(query: str) -> str | None:
     r"""The FTS5 MATCH expression for a search: each space-separated part a phrase,
     all parts required (老旧 小区 finds sentences holding both). None if nothing to find.

@@ -7,7 +7,9 @@ original with no newline translation.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 Role = Literal["preamble", "review", "targets", "plan", "self_building", "problems", "glossary", "other"]
@@ -134,6 +136,9 @@ class Mention:
     year: int | None = None
     value_max: float | None = None
     section: int | None = None
+    #: The words of the clause before the number (up to ``CONTEXT_CHARS``), which the
+    #: 对账单 reads for in-progress wording and base years; not a gold field.
+    context: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -144,6 +149,107 @@ class Mention:
         if isinstance(vm, float) and vm.is_integer():
             d["value_max"] = int(vm)
         return d
+
+
+#: The columns of a stored figure: the fields of :class:`Mention` but ``doc`` (the
+#: document is a row of its own), in the dataclass's order.
+MENTION_COLUMNS = [f.name for f in fields(Mention) if f.name != "doc"]
+
+#: Fields of a mention line, in the order of ``shared/gold/mentions/*.jsonl``: every
+#: field of :class:`Mention` but the two that are not gold fields.
+MENTION_FIELDS = [f.name for f in fields(Mention) if f.name not in ("section", "context")]
+MENTION_FIELDS.insert(MENTION_FIELDS.index("value") + 1, MENTION_FIELDS.pop(MENTION_FIELDS.index("value_max")))
+
+#: Characters before a figure kept as its context (the wording of its clause).
+CONTEXT_CHARS = 30
+
+
+def clause_before(text: str, start: int) -> str:
+    """The words before ``start`` back to the last clause mark, at most ``CONTEXT_CHARS``.
+
+    >>> clause_before("全年增长5%。新增就业1万人", 11)
+    '新增就业'
+    """
+    seg = text[max(0, start - CONTEXT_CHARS) : start]
+    cut = max(seg.rfind(c) for c in "。；;\n")
+    return seg[cut + 1 :]
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of a row: the figure and where it is (doc, offsets)."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    value: float | None
+    value_max: float | None
+    qualifier: str | None
+    doc_id: int | None = None
+    #: For a target without a number: the core indicator its words name (居民收入…同步).
+    metric_id: str | None = None
+    #: The sentence the figure stands in (``reconcile.SENTENCE_CHARS`` characters of it).
+    sentence: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: float | None) -> float | int | None:
+            return int(x) if isinstance(x, float) and x.is_integer() else x
+
+        return {
+            "doc": self.doc, "start": self.start, "end": self.end, "text": self.text,
+            "value": num(self.value), "value_max": num(self.value_max), "qualifier": self.qualifier,
+            "sentence": self.sentence,
+        }
+
+
+@dataclass(slots=True)
+class Figure:
+    """A mention with the document it came from (what reconcile works on)."""
+
+    mention: Mention
+    doc_id: int | None = None
+
+    @property
+    def context(self) -> str:
+        """The clause before the number (in-progress wording, a base year)."""
+        return self.mention.context
+
+    def side(self) -> Side:
+        m = self.mention
+        return Side(m.doc, m.start, m.end, m.text, m.value, m.value_max, m.qualifier, self.doc_id)
+
+
+@dataclass(slots=True)
+class ReconRow:
+    region: str | None
+    region_code: str | None
+    year: int
+    metric: str | None
+    metric_id: str | None
+    kind: str | None
+    target: Side | None
+    outcome: Side | None
+    status: str
+    ratio: float | None = None
+    confidence: float | None = None
+    note: str | None = None
+    details: list[Side] = field(default_factory=list)
+    #: Why the row has its status, in a few words (for the table view).
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region_code": self.region_code, "region": self.region, "year": self.year,
+            "metric": self.metric, "metric_id": self.metric_id, "kind": self.kind,
+            "target": self.target.to_dict() if self.target else None,
+            "outcome": self.outcome.to_dict() if self.outcome else None,
+            "status": self.status,
+            "ratio": None if self.ratio is None else round(self.ratio, 4),
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "note": self.note,
+            "reason": self.reason,
+        }
 
 
 @dataclass(slots=True)
@@ -200,3 +306,85 @@ class Report:
             "ocr": self.ocr_confidence is not None,
             "ocr_confidence": None if self.ocr_confidence is None else round(self.ocr_confidence, 4),
         }
+
+
+def section_at(sections: list[Section], pos: int) -> int | None:
+    """Index of the innermost section containing ``pos``."""
+    best = None
+    for i, s in enumerate(sections):
+        if s.start <= pos < s.end:
+            best = i
+        elif s.start > pos:
+            break
+    return best
+
+
+def section_finder(sections: list[Section]) -> Callable[[int], int | None]:
+    """:func:`section_at` for many positions of one text: a bisect over the points
+    where the innermost section changes, instead of a scan of every section.
+
+    >>> secs = [Section(0, 50, 5, 1, "一、", None, None), Section(10, 20, 12, 2, "（一）", None, 0)]
+    >>> find = section_finder(secs)
+    >>> [find(p) == section_at(secs, p) for p in (0, 9, 10, 19, 20, 49, 50, 99)]
+    [True, True, True, True, True, True, True, True]
+    """
+    points = sorted({p for s in sections for p in (s.start, s.end)})
+    owners = [section_at(sections, p) for p in points]
+
+    def find(pos: int) -> int | None:
+        k = bisect_right(points, pos) - 1
+        return owners[k] if k >= 0 else None
+
+    return find
+
+
+@dataclass(slots=True)
+class StoredDocument:
+    """A document of the library: its metadata, counts and where it came from."""
+
+    id: int
+    name: str
+    source: str | None
+    sha256: str
+    title: str | None = None
+    region: str | None = None
+    region_code: str | None = None
+    level: str | None = None
+    doctype: str | None = None
+    delivered_date: str | None = None
+    published_date: str | None = None
+    session: str | None = None
+    speaker: str | None = None
+    speaker_title: str | None = None
+    review_years: list[int] = field(default_factory=list)
+    plan_years: list[int] = field(default_factory=list)
+    n_mentions: int = 0
+    n_targets: int = 0
+    region_now: str | None = None
+    region_now_code: str | None = None
+    encoding: str | None = None
+    format: str | None = None
+    body_start: int | None = None
+    body_end: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    parser_version: str | None = None
+    fingerprint: str | None = None
+    ocr_confidence: float | None = None
+    added_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A sentence that holds a search, with where it stands."""
+
+    doc_id: int
+    doc: str
+    region: str | None
+    section: str | None  # the title of its section
+    sentence: str
+    start: int
+    end: int
+

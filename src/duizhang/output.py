@@ -9,13 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from .model import Mention, Report
-
-#: Fields of a mention line, in the order of ``shared/gold/mentions/*.jsonl``.
-MENTION_FIELDS = [
-    "doc", "start", "end", "text", "value", "value_max", "unit", "kind", "direction",
-    "qualifier", "stance", "metric", "metric_id", "year",
-]
+from .model import MENTION_FIELDS, Mention, Report
 
 
 def mention_record(m: Mention) -> dict[str, Any]:

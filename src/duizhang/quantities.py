@@ -16,10 +16,9 @@ from functools import cache
 from typing import Any
 
 from .metrics import clean_phrase, is_contentless, metric_ids, metric_phrase
-from .model import Cleaned, Mention, Meta, Section, Span
+from .model import Cleaned, Mention, Meta, Section, Span, clause_before, section_finder
 from .numerals import to_number
 from .patterns import compile_guarded
-from .structure import section_finder
 from .vocab import load_toml
 
 #: The word patterns of ``data/phrases.toml``.
@@ -261,6 +260,7 @@ def text_to_mentions(
     _respectively(text, mentions, contexts, ids)
     result: list[Mention] = []
     for mention, mids in zip(mentions, ids, strict=True):
+        mention.context = clause_before(text, mention.start)
         if mids:
             result.extend(replace(mention, metric_id=mid) for mid in mids)
         else:

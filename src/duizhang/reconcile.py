@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from .metrics import clean_phrase, metric_ids, metric_names
-from .model import Mention
+from .model import Figure, Mention, ReconRow, Side, StoredDocument
 from .vocab import load_toml
 
 #: The word patterns of ``data/phrases.toml``.
@@ -34,34 +33,6 @@ MIN_SIMILARITY = 0.5
 CONFIDENT = 0.6
 
 STATUSES = ("achieved", "missed", "not_reported", "no_target", "unclear")
-
-
-@dataclass(frozen=True, slots=True)
-class Side:
-    """One side of a row: the figure and where it is (doc, offsets)."""
-
-    doc: str
-    start: int
-    end: int
-    text: str
-    value: float | None
-    value_max: float | None
-    qualifier: str | None
-    doc_id: int | None = None
-    #: For a target without a number: the core indicator its words name (居民收入…同步).
-    metric_id: str | None = None
-    #: The sentence the figure stands in (its first ``SENTENCE_CHARS`` characters).
-    sentence: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        def num(x: float | None) -> float | int | None:
-            return int(x) if isinstance(x, float) and x.is_integer() else x
-
-        return {
-            "doc": self.doc, "start": self.start, "end": self.end, "text": self.text,
-            "value": num(self.value), "value_max": num(self.value_max), "qualifier": self.qualifier,
-            "sentence": self.sentence,
-        }
 
 
 #: How much of a side's sentence a row carries.
@@ -84,51 +55,6 @@ def sentence_at(text: str, start: int, end: int) -> str:
     # Keep the figure in view: the part before it is cut first.
     lead = max(0, start - a - (SENTENCE_CHARS - (end - start)) // 2)
     return ("…" if lead else "") + text[a + lead : a + lead + SENTENCE_CHARS].strip() + "…"
-
-
-@dataclass(slots=True)
-class Figure:
-    """A mention with the document it came from (what reconcile works on)."""
-
-    mention: Mention
-    doc_id: int | None = None
-    context: str = ""  # the clause before the number, for in-progress wording
-
-    def side(self) -> Side:
-        m = self.mention
-        return Side(m.doc, m.start, m.end, m.text, m.value, m.value_max, m.qualifier, self.doc_id)
-
-
-@dataclass(slots=True)
-class ReconRow:
-    region: str | None
-    region_code: str | None
-    year: int
-    metric: str | None
-    metric_id: str | None
-    kind: str | None
-    target: Side | None
-    outcome: Side | None
-    status: str
-    ratio: float | None = None
-    confidence: float | None = None
-    note: str | None = None
-    details: list[Side] = field(default_factory=list)
-    #: Why the row has its status, in a few words (for the table view).
-    reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "region_code": self.region_code, "region": self.region, "year": self.year,
-            "metric": self.metric, "metric_id": self.metric_id, "kind": self.kind,
-            "target": self.target.to_dict() if self.target else None,
-            "outcome": self.outcome.to_dict() if self.outcome else None,
-            "status": self.status,
-            "ratio": None if self.ratio is None else round(self.ratio, 4),
-            "confidence": None if self.confidence is None else round(self.confidence, 3),
-            "note": self.note,
-            "reason": self.reason,
-        }
 
 
 @cache
@@ -212,8 +138,9 @@ def over_years(f: Figure, year: int) -> bool:
     """Whether a growth or change figure compares with a year before the last one.
 
     >>> from duizhang.model import Mention
-    >>> m = Mention("a", 0, 1, "65.5%", 65.5, "%", "growth", 1, "exact", "actual", year=2007)
-    >>> over_years(Figure(m, context="国内生产总值达到24.66万亿元，比2002年增长"), 2007)
+    >>> m = Mention("a", 0, 1, "65.5%", 65.5, "%", "growth", 1, "exact", "actual", year=2007,
+    ...             context="国内生产总值达到24.66万亿元，比2002年增长")
+    >>> over_years(Figure(m), 2007)
     True
     """
     b = _BASE_YEAR.search(f.context)
@@ -509,3 +436,40 @@ def explain(row: ReconRow) -> str:
     if row.confidence is not None and row.confidence < 1.0:
         return f"{row.status}: matched by phrase (similarity {row.confidence:.2f})"
     return f"{row.status}: same indicator" + (f", {row.note}" if row.note else "")
+
+
+# --- Which documents give a year's targets and outcomes -------------------------------
+# DESIGN.md: targets of year Y come from the documents whose plan years include Y (a
+# report delivered early in Y, the plan for Y); outcomes from those whose review years
+# include Y (the report delivered early in Y + 1). Documents are of one unit, in order
+# of delivery.
+
+
+def target_documents(docs: Sequence[StoredDocument], year: int) -> list[StoredDocument]:
+    """The documents that set year ``year``'s targets."""
+    return [d for d in docs if year in d.plan_years]
+
+
+def outcome_documents(docs: Sequence[StoredDocument], year: int) -> list[StoredDocument]:
+    """The documents that report year ``year``'s outcomes."""
+    return [d for d in docs if year in d.review_years]
+
+
+def paired_years(docs: Sequence[StoredDocument]) -> list[int]:
+    """The years with both a target and an outcome document."""
+    planned = {y for d in docs for y in d.plan_years}
+    reviewed = {y for d in docs for y in d.review_years}
+    return sorted(planned & reviewed)
+
+
+def year_targets(figures: Iterable[Figure], docs: Sequence[StoredDocument], year: int) -> list[Figure]:
+    """The targets set for ``year``: dated to it, or without a year in a document that
+    plans this one year only (a five-year plan's undated targets are not the year's)."""
+    single = {d.id for d in docs if d.plan_years == [year]}
+    return [f for f in figures if f.mention.stance == "target"
+            and (f.mention.year == year or f.mention.year is None and f.doc_id in single)]
+
+
+def year_outcomes(figures: Iterable[Figure], year: int) -> list[Figure]:
+    """The outcomes reported for ``year`` (actual or estimated figures dated to it)."""
+    return [f for f in figures if f.mention.stance in ("actual", "estimate") and f.mention.year == year]

@@ -10,12 +10,10 @@ the first full stop. Roles come from ``data/sections.toml``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 
-from .model import Cleaned, Meta, Role, Section, Span
+from .model import Cleaned, Meta, Role, Section, Span, section_at
 from .patterns import LEAD, TRAIL
 from .vocab import load_toml
 
@@ -229,36 +227,6 @@ def _close_spans(sections: list[Section], end: int) -> list[Section]:
                 break
         out[i] = Section(sec.start, stop, sec.heading_end, sec.level, sec.title, sec.role, sec.parent)
     return out
-
-
-def section_at(sections: list[Section], pos: int) -> int | None:
-    """Index of the innermost section containing ``pos``."""
-    best = None
-    for i, s in enumerate(sections):
-        if s.start <= pos < s.end:
-            best = i
-        elif s.start > pos:
-            break
-    return best
-
-
-def section_finder(sections: list[Section]) -> Callable[[int], int | None]:
-    """:func:`section_at` for many positions of one text: a bisect over the points
-    where the innermost section changes, instead of a scan of every section.
-
-    >>> secs = [Section(0, 50, 5, 1, "一、", None, None), Section(10, 20, 12, 2, "（一）", None, 0)]
-    >>> find = section_finder(secs)
-    >>> [find(p) == section_at(secs, p) for p in (0, 9, 10, 19, 20, 49, 50, 99)]
-    [True, True, True, True, True, True, True, True]
-    """
-    points = sorted({p for s in sections for p in (s.start, s.end)})
-    owners = [section_at(sections, p) for p in points]
-
-    def find(pos: int) -> int | None:
-        k = bisect_right(points, pos) - 1
-        return owners[k] if k >= 0 else None
-
-    return find
 
 
 #: A list marker before a paragraph's words: （一）, 一是, 1., ——.

@@ -137,8 +137,7 @@ def reconcile_data(lib: Library, region: str | None = None, year: int | None = N
     rows = [r for r in every if (not status or r["status"] == status) and (not metric or r["metric_id"] == metric)]
     if sort:
         rows.sort(key=RECON_SORTS[sort])
-    regions = [{"code": r["region_code"], "name": r["region"]} for r in lib.store.query(
-        "SELECT DISTINCT region_code, region FROM documents WHERE region_code IS NOT NULL ORDER BY region_code")]
+    regions = [{"code": code, "name": name} for code, name in lib.regions()]
     return {"region": region, "year": year, "status": status or "", "metric": metric or "", "sort": sort or "",
             "rows": rows, "counts": counts, "regions": regions, "statuses": list(STATUSES),
             "metric_ids": sorted({r["metric_id"] for r in every if r["metric_id"]}),

@@ -1,0 +1,119 @@
+"""A unit's 对账单 from the library: its documents paired by year (``reconcile``'s
+rule), their figures read through the store, every row explained.
+
+What is stored (``recon_rows``) is what :func:`unit_statement` returns; the library
+recomputes a unit's rows when a report of it is added or the library reparsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .model import ReconRow, StoredDocument
+from .reconcile import (
+    Side,
+    explain,
+    fill_qualitative_outcomes,
+    outcome_documents,
+    paired_years,
+    qualitative_targets,
+    reconcile,
+    sentence_at,
+    target_documents,
+    year_outcomes,
+    year_targets,
+)
+from .store import Store
+
+
+def unit_name(docs: Sequence[StoredDocument], code: str) -> str:
+    """The unit's name as its latest report under this code gives it."""
+    own = [d for d in docs if d.region_code == code]
+    return (own[-1].region or code) if own else code
+
+
+def unit_statement(store: Store, code: str) -> list[ReconRow]:
+    """Every year's 对账单 of one unit (what the stored table holds for it)."""
+    docs = store.unit_documents(code)
+    name = unit_name(docs, code)
+    rows: list[ReconRow] = []
+    for y in paired_years(docs):
+        rows += year_statement(store, code, name, y, target_documents(docs, y), outcome_documents(docs, y))
+    return rows
+
+
+def missing_pair(name: str, year: int, t_docs: Sequence[StoredDocument], o_docs: Sequence[StoredDocument]) -> str:
+    """Why a unit has no 对账单 for a year: which side has no document."""
+    parts = []
+    if not t_docs:
+        parts.append(f"no document with targets for {year} (a report delivered early in {year} or the {year} plan)")
+    if not o_docs:
+        parts.append(f"no document reporting outcomes of {year} (the report delivered early in {year + 1})")
+    return f"{name} {year}: " + "; ".join(parts)
+
+
+def year_statement(store: Store, code: str, name: str, year: int, t_docs: Sequence[StoredDocument],
+                   o_docs: Sequence[StoredDocument]) -> list[ReconRow]:
+    """One year's rows: the year's targets beside the outcomes reported for it."""
+    if not t_docs or not o_docs:
+        return []
+    targets = year_targets(store.figures([d.id for d in t_docs], ["target"]), t_docs, year)
+    outcomes = year_outcomes(store.figures([d.id for d in o_docs], ["actual", "estimate"]), year)
+    texts: dict[str, str] = {}
+    qual: list[Side] = []
+    for d in t_docs:
+        text = texts[d.name] = store.text(d.id)
+        ms = [f.mention for f in targets if f.doc_id == d.id]
+        seen: set[tuple[int, str | None]] = set()
+        # The structure stage marks the year's targets paragraph as a `targets` section
+        # wherever it stands, so the sections are where to look.
+        for s in store.sections(d.id):
+            if s.role != "targets":
+                continue
+            for q in qualitative_targets(text, s.start, s.end, ms, d.name):
+                if (q.start, q.metric_id) not in seen:
+                    seen.add((q.start, q.metric_id))
+                    qual.append(Side(q.doc, q.start, q.end, q.text, None, None, None, d.id, q.metric_id))
+    rows = reconcile(targets, outcomes, year, name, code, texts=texts, qualitative=qual)
+    fill_qualitative_outcomes(rows, _review_sources(store, o_docs))
+    _explain(store, rows, o_docs)
+    return rows
+
+
+def _review_sources(store: Store, docs: Sequence[StoredDocument]) -> list[tuple[str, int | None, str, list[tuple[int, int]]]]:
+    """(name, id, text, review spans) of the documents that report a year's outcomes."""
+    out: list[tuple[str, int | None, str, list[tuple[int, int]]]] = []
+    for d in docs:
+        spans = [(s.start, s.end) for s in store.sections(d.id) if s.role == "review" and s.parent is None]
+        body = [(d.body_start or 0, d.body_end or 0)]
+        out.append((d.name, d.id, store.text(d.id), spans or body))
+    return out
+
+
+def _explain(store: Store, rows: list[ReconRow], o_docs: Sequence[StoredDocument]) -> None:
+    """Each side's sentence, and a reason for each row (a five-year figure where the year's is missing)."""
+    cache: dict[int, str] = {}
+
+    def text_of(doc_id: int) -> str:
+        if doc_id not in cache:
+            cache[doc_id] = store.text(doc_id)
+        return cache[doc_id]
+
+    # Figures over several years (五年累计…, 年均…): no year, by document and position.
+    undated = sorted((f for f in store.figures([d.id for d in o_docs], ["actual", "estimate"])
+                      if f.mention.year is None and f.mention.metric_id),
+                     key=lambda f: (f.doc_id or 0, f.mention.start))
+    for row in rows:
+        t, o = row.target, row.outcome
+        if t is not None and t.doc_id is not None:
+            row.target = replace(t, sentence=sentence_at(text_of(t.doc_id), t.start, t.end))
+        if o is not None and o.doc_id is not None:
+            row.outcome = replace(o, sentence=sentence_at(text_of(o.doc_id), o.start, o.end))
+        if row.status == "not_reported" and row.metric_id:
+            other = next((f for f in undated if f.mention.metric_id == row.metric_id), None)
+            if other is not None and other.doc_id is not None:
+                m = other.mention
+                said = sentence_at(text_of(other.doc_id), m.start, m.end)
+                row.reason = f"only a figure over several years was reported: {said}"
+        row.reason = explain(row)

@@ -1,0 +1,220 @@
+"""The PostgreSQL library: one server a team shares (``--db postgresql://user@host/db``).
+
+Every document is its own transaction, and several ``add`` runs on several
+machines may write at once: a transaction-scoped advisory lock on the document's
+sha256 and fingerprint makes the check "already stored?" and the insert one step,
+and the unique sha256 is the backstop (a writer that loses the race counts the
+file as skipped). Identifiers come from sequences. Search uses ``pg_trgm`` over
+each sentence's search body (``fulltext.search_body``), with the same answers as
+the SQLite index for queries of any length (the trigram index serves parts of
+three characters and more; shorter ones read every sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.rows import dict_row
+
+from ..fulltext import search_body, search_parts
+from ..model import Report, SearchHit
+from .base import BATCH_DOCUMENTS, BATCH_SECONDS, Batch, Store, StoreError
+from .postgres_schema import MIGRATION_LOCK, MIGRATIONS
+
+#: Seconds to wait for the server to answer a connection.
+CONNECT_TIMEOUT_S = 10
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages.
+
+    >>> shown("postgresql://me:secret@host:5432/lib")
+    'postgresql://me@host:5432/lib'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _sql(sql: str) -> str:
+    """Our shared SQL (``?`` placeholders) in psycopg's form (``%s``; ``%`` doubled)."""
+    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+
+
+class PostgresStore(Store):
+    """A library on a PostgreSQL server (15 or newer, with the ``pg_trgm`` extension)."""
+
+    backend = "postgresql"
+    errors = (psycopg.Error, OSError)
+
+    def __init__(self, url: str, read_only: bool = False) -> None:
+        self.url = url
+        self.path = shown(url)
+        self.read_only = read_only
+        try:
+            self.conn = psycopg.connect(
+                url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT_S,
+                options="-c default_transaction_read_only=on" if read_only else None)
+        except psycopg.Error as e:
+            raise StoreError(f"{self.path}: cannot connect to the PostgreSQL server "
+                             f"({str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__})") from e
+        try:
+            if read_only:
+                version = self.version
+                if version < len(MIGRATIONS):
+                    raise StoreError(
+                        f"{self.path}: the library needs an update (schema {version} of {len(MIGRATIONS)}); "
+                        "open it once without --read-only")
+                return
+            self.migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- schema ----------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        try:
+            row = self.conn.execute("SELECT to_regclass('duizhang_schema') AS t").fetchone()
+            if row is None or row["t"] is None:
+                return 0
+            got = self.conn.execute("SELECT version FROM duizhang_schema").fetchone()
+        except psycopg.Error as e:
+            raise self._error(e, "read") from e
+        return int(got["version"]) if got else 0
+
+    def migrate(self) -> None:
+        """Apply the migrations this database has not seen, each in its own transaction,
+        under an advisory lock: several machines may open a new library at once."""
+        try:
+            while self.version < len(MIGRATIONS):
+                with self.conn.transaction():
+                    self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                    self.conn.execute("CREATE TABLE IF NOT EXISTS duizhang_schema (version INTEGER NOT NULL)")
+                    got = self.conn.execute("SELECT version FROM duizhang_schema").fetchone()
+                    i = int(got["version"]) if got else 0
+                    if i >= len(MIGRATIONS):
+                        break
+                    self.conn.execute(MIGRATIONS[i])
+                    if got:
+                        self.conn.execute("UPDATE duizhang_schema SET version = %s", (i + 1,))
+                    else:
+                        self.conn.execute("INSERT INTO duizhang_schema (version) VALUES (%s)", (i + 1,))
+        except psycopg.errors.InsufficientPrivilege as e:
+            raise StoreError(f"{self.path}: not allowed to create the library's tables or the pg_trgm extension "
+                             f"({str(e).strip()}); ask the server's administrator to run "
+                             "'CREATE EXTENSION pg_trgm' in the database, or to let this user create tables") from e
+        except psycopg.Error as e:
+            raise self._error(e, "create or update") from e
+
+    # -- transactions ----------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        # Nested transactions are savepoints (psycopg's own nesting).
+        with self.conn.transaction():
+            yield
+
+    @contextmanager
+    def batch(self, max_documents: int = BATCH_DOCUMENTS, max_seconds: float = BATCH_SECONDS) -> Iterator[Batch]:
+        # Every document commits on its own: the index costs nothing extra per commit
+        # here, and another machine's writer never waits on this one's batch.
+        yield Batch(max_documents, max_seconds)
+
+    # -- what the interface asks of a backend ----------------------------
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Mapping[str, Any]]:
+        return self.conn.execute(_sql(sql), params).fetchall()
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(_sql(sql), params)
+
+    def _run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(_sql(sql), rows)
+
+    def _new_ids(self, table: str, n: int) -> list[int]:
+        if n == 0:
+            return []
+        rows = self.conn.execute(f"SELECT nextval('{table}_id_seq') AS id FROM generate_series(1, %s)", (n,))
+        return [int(r["id"]) for r in rows.fetchall()]
+
+    def _lock_report(self, report: Report) -> None:
+        # Sorted, so that two writers take the two locks in one order (no deadlock).
+        keys = sorted({f"sha256:{report.sha256}", f"fingerprint:{report.fingerprint}"})
+        for key in keys:
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+
+    def _duplicate(self, e: BaseException) -> bool:
+        return isinstance(e, pg_errors.UniqueViolation) and "sha256" in str(e)
+
+    def _delete(self, doc_id: int) -> None:
+        self.conn.execute("DELETE FROM documents WHERE id = %s", (doc_id,))  # cascades to everything of it
+
+    def _index_sentences(self, doc_id: int, text: str, sentences: list[tuple[int, int, int | None, str]]) -> None:
+        if not sentences:
+            return
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                'INSERT INTO sentences (doc_id, start, "end", section, body) VALUES (%s, %s, %s, %s, %s)',
+                [(doc_id, a, b, sec, search_body(text[a:b])) for a, b, sec, _ in sentences],
+            )
+
+    def _error(self, e: BaseException, doing: str) -> StoreError:
+        if isinstance(e, pg_errors.DiskFull) or (isinstance(e, OSError) and e.errno == 28):
+            return StoreError(f"{self.path}: the server's disk is full; nothing of the document being stored was "
+                              "written (every document stored before it is complete)")
+        if isinstance(e, pg_errors.ReadOnlySqlTransaction):
+            return StoreError(f"{self.path}: opened read-only; cannot {doing} the library")
+        if isinstance(e, psycopg.OperationalError):
+            return StoreError(f"{self.path}: lost the PostgreSQL server while trying to {doing} the library ({e})")
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return StoreError(f"{self.path}: cannot {doing} the library ({first})")
+
+    # -- search ----------------------------------------------------------
+
+    def search(self, query: str, region_codes: Sequence[str] | None = None, year: int | None = None,
+               limit: int = 50, offset: int = 0) -> tuple[int, list[SearchHit]]:
+        parts = search_parts(query)
+        if not parts:
+            return 0, []
+        where, params = self._filters(region_codes, None, year, None)
+        # The parts hold no % or _ (search_body turns punctuation into one mark and
+        # drops _), so they go into LIKE as they are.
+        cond = where + "".join(" AND s.body LIKE ?" for _ in parts)
+        params += [f"%{p}%" for p in parts]
+        total = int(self._rows(
+            f"SELECT COUNT(*) AS n FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond}", params)[0]["n"])
+        rows = self._rows(
+            'SELECT d.id AS doc_id, d.name AS doc, d.region, s.start, s."end", sec.title AS section, '
+            'substr(c.text, s.start + 1, s."end" - s.start) AS sentence '
+            "FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id "
+            "LEFT JOIN sections sec ON sec.doc_id = s.doc_id AND sec.idx = s.section "
+            f"WHERE {cond} ORDER BY d.delivered_date DESC NULLS LAST, d.id, s.start LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return total, [SearchHit(r["doc_id"], r["doc"], r["region"], r["section"], r["sentence"], r["start"], r["end"])
+                       for r in rows]
+
+    def analyze(self) -> None:
+        try:
+            self.conn.execute("ANALYZE")
+        except psycopg.Error:
+            pass  # the statistics are a help to the planner, never needed
