@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from .decode import OCR_MODES
 from .export import FORMATS, WHAT
 from .model import DuizhangError, Report
 from .read import iter_paths
-from .store import DEFAULT_DB
+from .store import DEFAULT_DB, is_url
 
 # The parse stages, the library and pandas are imported by the commands that use
 # them: `duizhang --help` and a one-file `extract` should not wait for the rest.
@@ -241,27 +242,58 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
 
 db_option = click.option(
     "--db", type=click.Path(dir_okay=False), envvar="DUIZHANG_DB", default=DEFAULT_DB, show_default=True,
-    help="Library file (SQLite). Also read from $DUIZHANG_DB.",
-)
-format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True,
-    help="table: for reading; jsonl: one JSON object per row; csv: for Excel/WPS.",
+    help="Library: a file (SQLite, created if missing), or a PostgreSQL server a team shares "
+    "(postgresql://user@host/dbname). Also read from $DUIZHANG_DB.",
 )
 
 
-def _open(db: str, must_exist: bool = True) -> Library:
+@contextmanager
+def _library(db: str, must_exist: bool = True) -> Iterator[Library]:
+    """The library ``--db`` names, for one command; every library error in the block
+    (not a library, an unknown region, its disk full, a server not answering) ends
+    the command with its one line."""
     from .library import Library
+    from .store import is_url
 
-    if must_exist and db != ":memory:" and not Path(db).exists():
+    if must_exist and db != ":memory:" and not is_url(db) and not Path(db).exists():
         raise click.ClickException(f"no library at {db}; create one with: duizhang add --db {db} REPORTS...")
     try:
-        return Library(db)
-    except DuizhangError as e:  # not a library, its disk full, another writer holding it
-        raise _fail(e) from e
+        with Library(db) as lib:
+            yield lib
+    except DuizhangError as e:
+        raise click.ClickException(str(e)) from e
 
 
-def _fail(e: DuizhangError) -> click.ClickException:
-    return click.ClickException(str(e))
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--format`` for the commands that print rows: a table to read, or every row as
+    JSON lines or CSV."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True,
+        help="table: for reading; jsonl: one JSON object per row; csv: for Excel/WPS.",
+    )(f)
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    """A DataFrame's rows as dicts (column name → value)."""
+    return [{str(k): v for k, v in rec.items()} for rec in df.to_dict(orient="records")]
+
+
+def _emit(fmt: str, records: list[dict[str, Any]], columns: list[str], table: Callable[[], None],
+          jsonl: list[dict[str, Any]] | None = None) -> None:
+    """Rows as the user asked: JSON lines (``jsonl`` if given: nested records), CSV
+    (lists joined with commas, missing values empty), or the command's table."""
+    if fmt == "jsonl":
+        for rec in jsonl if jsonl is not None else records:
+            click.echo(json.dumps(rec, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        import csv
+
+        w = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for rec in records:
+            w.writerow({k: ",".join(map(str, v)) if isinstance(v, list) else _cell(v) for k, v in rec.items()})
+    else:
+        table()
 
 
 @main.command()
@@ -286,7 +318,7 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     files = [p for p in iter_paths(paths)]
-    with _open(db, must_exist=False) as lib, Progress(
+    with _library(db, must_exist=False) as lib, Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.description}"), console=err, transient=not err.is_terminal, disable=not err.is_terminal,
     ) as bar:
@@ -315,7 +347,7 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: 
     repeats = f"{len(summary.repeats)} repeated a stored report, " if summary.repeats else ""
     err.print(
         f"{len(summary.added)} added, {len(summary.skipped)} skipped (already stored), {repeats}"
-        f"{len(summary.failed)} failed → {db}"
+        f"{len(summary.failed)} failed → {lib.path}"
     )
     if summary.stopped or (summary.failed and not summary.added and not summary.skipped and not summary.repeats):
         sys.exit(1)
@@ -325,7 +357,7 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: 
 @db_option
 def reparse(db: str) -> None:
     """Parse every stored document again from its kept raw bytes (after upgrading duizhang)."""
-    with _open(db) as lib:
+    with _library(db) as lib:
         summary = lib.reparse()
         with err.status("updating the 对账单 of every region"):
             lib.refresh_recon()
@@ -340,7 +372,7 @@ def reparse(db: str) -> None:
 @click.option("--level", type=click.Choice(["national", "province", "city", "district", "county"]))
 @click.option("--year", type=int, help="Documents that review or plan this year.")
 @click.option("--doctype", type=click.Choice(["gwr", "plan", "other"]))
-@format_option
+@output_options
 @click.option("--limit", type=click.IntRange(min=0), default=TABLE_ROWS, show_default=True,
               help="Rows of the table view (0 = all); csv and jsonl always give every document.")
 def list_(db: str, region: str | None, level: str | None, year: int | None, doctype: str | None, fmt: str,
@@ -348,39 +380,34 @@ def list_(db: str, region: str | None, level: str | None, year: int | None, doct
     """List the documents in the library, with their years and counts of figures and targets."""
     from rich.table import Table
 
-    with _open(db) as lib:
-        try:
-            # The table shows a page: a national library has thousands of documents.
-            page = limit if fmt == "table" and limit else None
-            df = lib.documents(region=region, level=level, year=year, doctype=doctype, limit=page)
-            total = lib.count_documents(region, level, year, doctype) if page else len(df)
-        except DuizhangError as e:
-            raise _fail(e) from e
-    if fmt == "jsonl":
-        for rec in df.to_dict(orient="records"):
-            click.echo(json.dumps(rec, ensure_ascii=False, default=str))
-    elif fmt == "csv":
-        for col in ("review_years", "plan_years"):
-            df[col] = df[col].map(lambda ys: ",".join(map(str, ys)))
-        click.echo(df.to_csv(index=False), nl=False)
-    else:
-        shown = f"the first {len(df)} of {total} documents" if total > len(df) else f"{total} documents"
+    from .library import DOCUMENT_COLUMNS
+
+    with _library(db) as lib:
+        # The table shows a page: a national library has thousands of documents.
+        page = limit if fmt == "table" and limit else None
+        records = lib.document_records(region=region, level=level, year=year, doctype=doctype, limit=page)
+        total = lib.count_documents(region, level, year, doctype) if page else len(records)
+
+    def table() -> None:
+        shown = f"the first {len(records)} of {total} documents" if total > len(records) else f"{total} documents"
         out = _out()
         # What fits the terminal: the columns to tell documents apart first; the rest in --format.
         cols = ("id", "name", "region", "region_code", "level", "doctype", "delivered_date", "review_years",
                 "plan_years", "n_mentions", "n_targets") if out.width >= WIDE_TABLE else \
             ("id", "name", "region", "delivered_date", "n_mentions", "n_targets")
-        notes = ["--limit 0 or --format csv for all"] if total > len(df) else []
+        notes = ["--limit 0 or --format csv for all"] if total > len(records) else []
         if out.width < WIDE_TABLE:
             notes.append("narrow terminal: --format csv for codes, levels and years")
         t = Table(title=f"{shown} in {db}", caption="; ".join(notes) or None)
         for col in cols:
             t.add_column(col, overflow="fold", no_wrap=col in ("id", "delivered_date", "n_mentions", "n_targets"))
-        for rec in df.to_dict(orient="records"):
-            rec["review_years"] = ",".join(map(str, rec["review_years"]))
-            rec["plan_years"] = ",".join(map(str, rec["plan_years"]))
-            t.add_row(*(_cell(rec[c]) for c in cols))
+        for rec in records:
+            cells = {**rec, "review_years": ",".join(map(str, rec["review_years"])),
+                     "plan_years": ",".join(map(str, rec["plan_years"]))}
+            t.add_row(*(_cell(cells[c]) for c in cols))
         out.print(t)
+
+    _emit(fmt, records, DOCUMENT_COLUMNS, table)
 
 
 STATUS_STYLE = {"achieved": "green", "missed": "red", "not_reported": "yellow", "no_target": "cyan", "unclear": "magenta"}
@@ -390,7 +417,7 @@ STATUS_STYLE = {"achieved": "green", "missed": "red", "not_reported": "yellow", 
 @db_option
 @click.option("--region", help="Region name, part of a name, or code (default: every region).")
 @click.option("--year", type=int, help="Target year (default: every year with a target and an outcome document).")
-@format_option
+@output_options
 def reconcile_(db: str, region: str | None, year: int | None, fmt: str) -> None:
     """The 对账单: each target of a year beside the outcome reported for it.
 
@@ -404,30 +431,23 @@ def reconcile_(db: str, region: str | None, year: int | None, fmt: str) -> None:
       no_target     a core indicator reported without a target
       unclear       target without a number, a loose match, or work under way
     """
-    from rich.table import Table
 
     from .library import RECON_COLUMNS, flatten_row
-    from .reconcile import STATUSES
 
-    with _open(db) as lib:
-        try:
-            rows = lib.reconcile_rows(region, year)
-        except DuizhangError as e:
-            raise _fail(e) from e
+    with _library(db) as lib:
+        rows = lib.reconcile_rows(region, year)
     if not rows:
         err.print("no target/outcome pair of documents found" + (f" for {region}" if region else ""))
-    if fmt == "jsonl":
-        for r in rows:
-            click.echo(json.dumps(r.to_dict(), ensure_ascii=False))
-        return
-    if fmt == "csv":
-        import csv as csv_mod
+    _emit(fmt, [flatten_row(r) for r in rows], RECON_COLUMNS, lambda: _recon_tables(rows),
+          jsonl=[r.to_dict() for r in rows])
 
-        w = csv_mod.DictWriter(sys.stdout, fieldnames=RECON_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow(flatten_row(r))
-        return
+
+def _recon_tables(rows: list[ReconRow]) -> None:
+    """The 对账单 as one table per region and year, with the counts of each status."""
+    from rich.table import Table
+
+    from .reconcile import STATUSES
+
     groups: dict[tuple[str | None, int], list[ReconRow]] = {}
     for r in rows:
         groups.setdefault((r.region, r.year), []).append(r)
@@ -467,30 +487,26 @@ def reconcile_(db: str, region: str | None, year: int | None, fmt: str) -> None:
 @click.option("--region", help="Only documents of this region.")
 @click.option("--year", type=int, help="Only documents that review or plan this year.")
 @click.option("--limit", type=int, default=50, show_default=True)
-@format_option
+@output_options
 def search(db: str, query: str, region: str | None, year: int | None, limit: int, fmt: str) -> None:
     """Full-text search: sentences containing QUERY (any Chinese substring, e.g. 老旧小区改造)."""
-    with _open(db) as lib:
-        try:
-            df = lib.search(query, region=region, year=year, limit=limit)
-        except DuizhangError as e:
-            raise _fail(e) from e
-    if fmt != "table":
-        if fmt == "jsonl":
-            for rec in df.to_dict(orient="records"):
-                click.echo(json.dumps(rec, ensure_ascii=False, default=str))
-        else:
-            click.echo(df.to_csv(index=False), nl=False)
-        return
+    with _library(db) as lib:
+        df = lib.search(query, region=region, year=year, limit=limit)
+    records = _records(df)
+    _emit(fmt, records, list(df.columns), lambda: _hits(query, records))
+    total = int(df.attrs.get("total", len(df)))
+    err.print(f"{len(df)} of {total} sentences (--limit shows more)" if total > len(df) else f"{total} sentences")
+
+
+def _hits(query: str, records: list[dict[str, Any]]) -> None:
+    """Search hits, each sentence with the query's parts marked."""
     out = _out()
-    for rec in df.to_dict(orient="records"):
+    for rec in records:
         sent = escape(rec["sentence"])
         for part in query.split():
             sent = sent.replace(escape(part), f"[bold reverse]{escape(part)}[/]")
         out.print(f"[cyan]{rec['doc']}[/]:{rec['start']} [dim]{rec['region'] or ''} · {rec['section'] or ''}[/]")
         out.print(f"  {sent}")
-    total = int(df.attrs.get("total", len(df)))
-    err.print(f"{len(df)} of {total} sentences (--limit shows more)" if total > len(df) else f"{total} sentences")
 
 
 @main.command()
@@ -499,29 +515,29 @@ def search(db: str, query: str, region: str | None, year: int | None, limit: int
 @click.option("--kind", type=click.Choice(["growth", "change", "share", "level", "rank"]),
               help="Default: the kind its targets use most.")
 @click.option("--regions", help="Comma-separated regions (names, parts of names or codes).")
-@format_option
+@output_options
 def compare(db: str, metric: str, kind: str | None, regions: str | None, fmt: str) -> None:
     """One metric across regions and years: targets beside outcomes."""
-    from rich.table import Table
 
-    with _open(db) as lib:
-        try:
-            df = lib.compare(metric, kind=kind, regions_=regions.split(",") if regions else None)
-        except DuizhangError as e:
-            raise _fail(e) from e
+    with _library(db) as lib:
+        df = lib.compare(metric, kind=kind, regions_=regions.split(",") if regions else None)
     if df.empty:
         raise click.ClickException(f"no targets or outcomes of {metric!r} in {db}")
-    if fmt == "jsonl":
-        for rec in df.to_dict(orient="records"):
-            click.echo(json.dumps(rec, ensure_ascii=False, default=str))
-        return
-    if fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
-        return
+    records = _records(df)
+
+    def table() -> None:
+        _compare_table(metric, kind, records)
+
+    _emit(fmt, records, list(df.columns), table)
+
+
+def _compare_table(metric: str, kind: str | None, records: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
     t = Table(title=f"{metric} ({kind or 'most common kind'})")
     for col in ("region", "year", "unit", "target", "outcome", "status", "source"):
         t.add_column(col, overflow="fold")
-    for rec in df.to_dict(orient="records"):
+    for rec in records:
         src = " / ".join(f"{_cell(rec[f'{s}_doc'])}:{_cell(rec[f'{s}_start'])}" for s in ("target", "outcome")
                          if _cell(rec[f"{s}_doc"]))
         status = _cell(rec["status"])
@@ -557,7 +573,10 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
     if what == "datasette-metadata":
         from .datasette import metadata
 
-        with _open(db):  # a library, brought up to date (its views are what is described)
+        if is_url(db):
+            raise click.ClickException(f"{db}: Datasette publishes SQLite libraries; export one with "
+                                       "duizhang add --db FILE.db, or point Datasette at a copy")
+        with _library(db):  # a library, brought up to date (its views are what is described)
             pass
         try:
             Path(output).write_text(json.dumps(metadata(db), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -565,13 +584,10 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
             raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
         err.print(f"Datasette metadata → {_plain(str(output))}  (datasette {_plain(db)} -m {_plain(str(output))})")
         return
-    with _open(db) as lib:
-        try:
-            df = export_frame(lib, what)
-            records = [r.to_dict() for r in lib.reconcile_rows()] if what == "reconciliation" else None
-            used = export_write(df, output, fmt, lang=lang, records=records)
-        except DuizhangError as e:
-            raise _fail(e) from e
+    with _library(db) as lib:
+        df = export_frame(lib, what)
+        records = [r.to_dict() for r in lib.reconcile_rows()] if what == "reconciliation" else None
+        used = export_write(df, output, fmt, lang=lang, records=records)
     err.print(f"{len(df)} rows of {what} → {_plain(str(output))} ({used})")
 
 
@@ -605,13 +621,13 @@ def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int, al
 
     from .web.app import create_app
 
-    if not Path(db).exists() and not read_only:
+    if not is_url(db) and not Path(db).exists() and not read_only:
         err.print(f"[yellow]note:[/] {db} does not exist yet; it is created empty (add reports by upload or duizhang add)")
     try:
         app = create_app(db, read_only=read_only, max_upload=max_upload_mb * 1024 * 1024, host=host,
                          allow_hosts=allow_hosts)
     except DuizhangError as e:
-        raise _fail(e) from e
+        raise click.ClickException(str(e)) from e
     err.print(f"duizhang explorer on http://{host}:{port}/  (library {db}{', read-only' if read_only else ''}"
               f"{f', {workers} processes' if workers > 1 else ''})")
     if workers == 1:
@@ -622,7 +638,7 @@ def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int, al
 
     from .web.app import SERVE_ENV
 
-    os.environ[SERVE_ENV] = json.dumps({"db": str(Path(db).resolve()) if db != ":memory:" else db,
+    os.environ[SERVE_ENV] = json.dumps({"db": str(Path(db).resolve()) if db != ":memory:" and not is_url(db) else db,
                                         "read_only": read_only, "max_upload": max_upload_mb * 1024 * 1024,
                                         "host": host, "allow_hosts": list(allow_hosts)})
     uvicorn.run("duizhang.web.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
