@@ -9,7 +9,7 @@ ifeq ($(REPORTS),../shared/corpus/seeds)
 RECON_ARGS ?= --region 南开区 --year 2023
 endif
 
-.PHONY: demo test lint eval bench clean browser
+.PHONY: demo test lint eval bench clean browser postgres
 
 $(BIN)/duizhang: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,7 +30,16 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; }
 
-test: $(BIN)/duizhang browser
+# The store, library, 对账单 and web API tests run on SQLite and on PostgreSQL: the
+# tests start a throw-away server of Debian's postgresql under build/pgtest (socket
+# only) and remove it at the end. Where it cannot be installed they are skipped.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the PostgreSQL tests"; \
+	  (apt-get update -qq && apt-get install -y -qq postgresql postgresql-contrib >/dev/null) || \
+	  echo "could not install postgresql: the PostgreSQL half of the tests will be skipped"; }
+
+test: $(BIN)/duizhang browser postgres
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -52,4 +61,4 @@ bench: $(BIN)/duizhang
 	$(BIN)/python bench/bench_ocr.py ../shared/corpus/dev/hubei_2025_gwr_scan.pdf --pages 4
 
 clean:
-	rm -rf $(VENV) .eval-*.jsonl .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .eval-*.jsonl .pytest_cache .mypy_cache .ruff_cache

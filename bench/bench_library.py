@@ -1,12 +1,17 @@
 """Library benchmark: ingest rate into a fresh database and query latencies.
 
 usage: python bench/bench_library.py [REPORTS_DIR] [--docs 100,500,2000] [--jobs 2]
+                                     [--backend sqlite,postgresql]
 
 Writes at least --docs distinct documents, made from the sample reports by
 changing their region (each district of China in turn) and year, so every one
 is a new document with its own target/outcome pairs; ingests them with
 ``duizhang add --jobs N`` semantics; then times ``reconcile``, ``search`` and
 ``compare`` (median and p95 over repeated calls). Figures only, no assertions.
+
+With ``--backend postgresql`` the same corpus also goes into a PostgreSQL library on
+a throw-away server started for the run (tests/pgserver.py: Debian's postgresql),
+so that the two backends are measured side by side.
 """
 
 from __future__ import annotations
@@ -71,9 +76,11 @@ def main() -> int:
     ap.add_argument("--docs", default="100,500,2000", help="library sizes, comma-separated (default 100,500,2000)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", help="keep the largest database at this path (for the web benchmark)")
+    ap.add_argument("--backend", default="sqlite", help="sqlite, postgresql or both comma-separated (default sqlite)")
     a = ap.parse_args()
     sizes = sorted(int(x) for x in str(a.docs).split(","))
     tmp = Path(tempfile.mkdtemp(prefix="duizhang-bench-"))
+    server = None
     try:
         src = tmp / "reports"
         src.mkdir()
@@ -89,19 +96,40 @@ def main() -> int:
         parsed = sum(len(raw_to_report(path_to_raw(p)).text) for p in files[:200])
         parse_rate = parsed / (time.perf_counter() - t0)
         print(f"parse, one core: {parse_rate / 1e6:.2f} M chars/s ({min(200, len(files))} of the files)")
+        backends = [b.strip() for b in str(a.backend).split(",") if b.strip()]
+        if "postgresql" in backends:
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+            from tests.pgserver import Server
+
+            server = Server("pgbench")
+            why = server.start()
+            if why:
+                print(f"postgresql: not measured ({why})")
+                backends.remove("postgresql")
+                server = None
         for n in sizes:
             chosen = files[: n + n // 50]
             chars = sum(len(p.read_text(encoding="utf-8")) for p in chosen)
-            db = Path(a.keep) if a.keep and n == sizes[-1] else tmp / f"bench-{n}.db"
-            db.unlink(missing_ok=True)
-            print(f"\n== {n} documents")
-            _one_size(db, chosen, chars, a.jobs, parse_rate)
+            for backend in backends:
+                if backend == "sqlite":
+                    db = Path(a.keep) if a.keep and n == sizes[-1] else tmp / f"bench-{n}.db"
+                    db.unlink(missing_ok=True)
+                    target = str(db)
+                else:
+                    assert server is not None
+                    target = server.new_database()
+                print(f"\n== {n} documents, {backend}")
+                _one_size(target, chosen, chars, a.jobs, parse_rate)
+                if server is not None and backend == "postgresql":
+                    server.drop_database(target)
     finally:
+        if server is not None:
+            server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
-def _one_size(db: Path, files: list, chars: int, jobs: int, parse_rate: float) -> None:  # type: ignore[type-arg]
+def _one_size(db: str, files: list, chars: int, jobs: int, parse_rate: float) -> None:  # type: ignore[type-arg]
     with Library(db) as lib:
         t0 = time.perf_counter()
         s = lib.add(files, jobs=jobs)
@@ -110,12 +138,10 @@ def _one_size(db: Path, files: list, chars: int, jobs: int, parse_rate: float) -
         print(f"ingest --jobs {jobs}: {len(s.added)} documents ({len(s.skipped)} skipped, {len(s.failed)} failed), "
               f"{chars:,} chars in {dt:.1f} s → {len(s.added) / dt:.0f} documents/s, {chars / dt / 1e6:.2f} M chars/s"
               f" = {chars / dt / parse_rate:.2f}x the one-core parse rate")
-        lib.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        stored = lib.store.query("SELECT SUM(length(text)) FROM contents")[0][0]
-        size = db.stat().st_size
+        stored = lib.store.text_chars()
+        size = lib.store.size_bytes()
         print(f"database: {size / 1e6:.0f} MB for {stored:,} chars of text = {size / stored:.1f} bytes per char")
-        codes = [r["region_code"] for r in lib.store.query(
-            "SELECT DISTINCT region_code FROM documents WHERE region_code IS NOT NULL")]
+        codes = [c for c, _ in lib.regions()]
         pairs = [(c, y) for c in codes[:50] for y in lib.years_with_pairs(c)]
         rnd = random.Random(1)
         report("reconcile --region X --year Y", timeit(lambda: _rec(lib, rnd.choice(pairs))))
@@ -124,7 +150,7 @@ def _one_size(db: Path, files: list, chars: int, jobs: int, parse_rate: float) -
         for k in (1, 2, 3):
             report(f"search, {k}-character words", timeit(lambda k=k: lib.search(rnd.choice(words)[:k], limit=50)))
         report("search --region", timeit(lambda: lib.search(rnd.choice(words), region=rnd.choice(codes))))
-        years = [int(r[0]) for r in lib.store.query("SELECT DISTINCT year FROM doc_years")]
+        years = sorted({y for c, y in pairs})
         report("reconcile --year Y (every region)", timeit(lambda: lib.reconcile_rows(None, rnd.choice(years))))
         report("list, first page of 200", timeit(lambda: lib.document_records(limit=200)))
         report("compare --metric gdp", timeit(lambda: lib.compare("gdp")))

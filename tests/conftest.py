@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .pgserver import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -49,3 +52,38 @@ def dev_gold_docs() -> dict[str, dict]:
         return {}
     with open(path, encoding="utf-8") as f:
         return {d["doc"]: d for d in map(json.loads, f)}
+
+
+# -- both store backends ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """The test session's PostgreSQL server (see pgserver.py)."""
+    server = Server()
+    why = server.start()
+    if why:
+        pytest.skip(f"PostgreSQL half of the tests skipped: {why}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new empty library on each backend: a SQLite file, a PostgreSQL database."""
+    return library_db(request, tmp_path / "lib.db")
+
+
+#: The store backends every library test runs on.
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def library_db(request: pytest.FixtureRequest, path: Path) -> str:
+    """For a fixture parametrized with ``BACKENDS``: a new library at ``path`` (SQLite)
+    or a new database on the test server, dropped when the fixture ends."""
+    if request.param == "sqlite":
+        return str(path)
+    server: Server = request.getfixturevalue("pg_server")
+    url = server.new_database()
+    request.addfinalizer(lambda: server.drop_database(url))
+    return url

@@ -19,13 +19,12 @@ from duizhang.cli import main
 from duizhang.export import frame, write
 from duizhang.library import Library, LibraryError
 
-from .conftest import GOLD, SAMPLE_REPORT, SEEDS, needs_shared
+from .conftest import BACKENDS, GOLD, SAMPLE_REPORT, SEEDS, library_db, needs_shared
 
 
-@pytest.fixture(scope="module")
-def lib(tmp_path_factory: pytest.TempPathFactory) -> Library:
-    path = tmp_path_factory.mktemp("lib") / "t.db"
-    library = Library(path)
+@pytest.fixture(scope="module", params=BACKENDS)
+def lib(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Library:
+    library = Library(library_db(request, tmp_path_factory.mktemp("lib") / "t.db"))
     library.add([SEEDS])
     return library
 

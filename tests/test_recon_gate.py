@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +32,9 @@ def _scorer() -> Any:
 
 
 @needs_dev
-def test_dev_recon_holds_the_floors(tmp_path: Path) -> None:
-    lib = Library(tmp_path / "dev.db")
+def test_dev_recon_holds_the_floors(db: str) -> None:
+    # On both backends (the db fixture): the same 对账单 from SQLite and PostgreSQL.
+    lib = Library(db)
     lib.add(sorted([*DEV.glob("*.txt"), *DEV.glob("*.docx")]), jobs=1)
     preds = [r.to_dict() for r in lib.reconcile_rows()]
     lib.close()

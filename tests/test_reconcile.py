@@ -26,6 +26,8 @@ from duizhang.reconcile import (
     similarity,
 )
 
+from .conftest import BACKENDS, library_db
+
 
 def M(text: str, value: float, kind: str = "growth", qualifier: str = "exact", direction: int | None = 1,
       value_max: float | None = None, unit: str = "%") -> Mention:
@@ -110,13 +112,13 @@ TIANJIN_2026 = """天津市政府工作报告
 """
 
 
-@pytest.fixture(scope="module")
-def lib(tmp_path_factory: pytest.TempPathFactory) -> Library:
+@pytest.fixture(scope="module", params=BACKENDS)
+def lib(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Library:
     d = tmp_path_factory.mktemp("pairs")
     for name, text in [("gwr2014.txt", NATIONAL_2014), ("gwr2015.txt", NATIONAL_2015), ("gwr2016.txt", NATIONAL_2016),
                        ("gwr2017.txt", NATIONAL_2017), ("tj2025.txt", TIANJIN_2025), ("tj2026.txt", TIANJIN_2026)]:
         (d / name).write_text(text, encoding="utf-8")
-    library = Library(Path(d) / "lib.db")
+    library = Library(library_db(request, Path(d) / "lib.db"))
     s = library.add([d])
     assert not s.failed, s.failed
     return library

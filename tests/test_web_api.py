@@ -10,21 +10,21 @@ from fastapi.testclient import TestClient
 from duizhang.library import Library
 from duizhang.web.app import create_app
 
-from .conftest import SAMPLE_REPORT, SEEDS, needs_shared
+from .conftest import BACKENDS, SAMPLE_REPORT, SEEDS, library_db, needs_shared
 
 pytestmark = needs_shared
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("web") / "web.db"
+@pytest.fixture(scope="module", params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = library_db(request, tmp_path_factory.mktemp("web") / "web.db")
     with Library(path) as lib:
         lib.add([SEEDS])
     return path
 
 
 @pytest.fixture()
-def client(db: Path) -> TestClient:
+def client(db: str) -> TestClient:
     return TestClient(create_app(db), base_url="http://127.0.0.1")
 
 

@@ -49,7 +49,7 @@ def open_store(db: str | Path | None = None, read_only: bool = False) -> Store:
     if is_url(name):
         try:
             from .postgres import PostgresStore
-        except ImportError as e:  # psycopg missing: the extra was not installed
-            raise StoreError(f"{name}: a PostgreSQL library needs psycopg (pip install 'duizhang[postgres]')") from e
+        except ImportError as e:  # an installation without its dependencies
+            raise StoreError(f"{name}: a PostgreSQL library needs psycopg (pip install 'psycopg[binary]')") from e
         return PostgresStore(name, read_only=read_only)
     return SQLiteStore(name, read_only=read_only)

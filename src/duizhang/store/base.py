@@ -292,6 +292,14 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def size_bytes(self) -> int:
+        """What the library takes on disk (the file, or the server's database)."""
+
+    def text_chars(self) -> int:
+        """Characters of report text held."""
+        return int(self._rows("SELECT COALESCE(SUM(length(text)), 0) AS n FROM contents")[0]["n"])
+
     # -- writing ---------------------------------------------------------
 
     def has(self, sha256: str) -> int | None:

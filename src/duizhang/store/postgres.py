@@ -213,6 +213,10 @@ class PostgresStore(Store):
         return total, [SearchHit(r["doc_id"], r["doc"], r["region"], r["section"], r["sentence"], r["start"], r["end"])
                        for r in rows]
 
+    def size_bytes(self) -> int:
+        row = self.conn.execute("SELECT pg_database_size(current_database()) AS n").fetchone()
+        return int(row["n"]) if row else 0
+
     def analyze(self) -> None:
         try:
             self.conn.execute("ANALYZE")

@@ -324,6 +324,13 @@ class SQLiteStore(Store):
         except sqlite3.OperationalError:
             pass  # busy or full: the statistics are a help to the planner, never needed
 
+    def size_bytes(self) -> int:
+        if self.path == ":memory:":
+            return 0
+        if not self.read_only:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL's pages into the file
+        return sum(Path(self.path + s).stat().st_size for s in ("", "-wal") if Path(self.path + s).exists())
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Any SQL on the file (SQLite's dialect): for tests and one-off inspection;
         the library itself asks through the interface."""
