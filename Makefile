@@ -53,9 +53,10 @@ eval: $(BIN)/duizhang
 	@$(BIN)/duizhang read $(REPORTS) --json > .eval-docs.jsonl
 	@$(BIN)/python $(GOLD)/score.py .eval-mentions.jsonl --docs .eval-docs.jsonl
 
-bench: $(BIN)/duizhang
+bench: $(BIN)/duizhang postgres
 	$(BIN)/python bench/bench_parse.py ../shared/corpus/dev
 	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 100,500,2000 --jobs 2
+	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 500 --jobs 2 --backend sqlite,postgresql
 	$(BIN)/python bench/bench_web.py $(REPORTS) --docs 2000
 	$(BIN)/python bench/bench_load.py $(REPORTS) --docs 500 --clients 20 --seconds 15 --workers 2
 	$(BIN)/python bench/bench_ocr.py ../shared/corpus/dev/hubei_2025_gwr_scan.pdf --pages 4

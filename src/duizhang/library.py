@@ -336,13 +336,12 @@ class Library:
             kind = self.store.target_kind(metric_id, phrase)
         codes = [c for r in regions_ for c, _ in self.resolve_region(r)] if regions_ else None
         figures = self.store.metric_figures(metric_id, phrase, kind, codes)
-        docs = self.store.documents_by_id([f.doc_id for f in figures if f.doc_id is not None])
         # One row per region, year and unit: 个 and 万户 are not one series.
         table: dict[tuple[str | None, str | None, int | None, str], dict[str, Any]] = {}
         for f in figures:
-            m, d = f.mention, docs[f.doc_id or 0]
-            key = (d.region_code, d.region, m.year, m.unit)
-            cell = table.setdefault(key, {"region_code": d.region_code, "region": d.region, "year": m.year,
+            m = f.mention
+            key = (f.region_code, f.region, m.year, m.unit)
+            cell = table.setdefault(key, {"region_code": f.region_code, "region": f.region, "year": m.year,
                                           "unit": m.unit, "kind": m.kind})
             side = "target" if m.stance == "target" else "outcome"
             if side in cell:
@@ -350,7 +349,7 @@ class Library:
             cell[side] = m.value
             cell[f"{side}_max"] = m.value_max
             cell[f"{side}_text"] = m.text
-            cell[f"{side}_doc"] = d.name
+            cell[f"{side}_doc"] = m.doc
             cell[f"{side}_start"] = m.start
         if core and table:
             # The status of the 对账单 row of the same indicator, where there is one.

@@ -209,6 +209,9 @@ class Figure:
 
     mention: Mention
     doc_id: int | None = None
+    #: The region of the document (as the library holds it), where read from a library.
+    region: str | None = None
+    region_code: str | None = None
 
     @property
     def context(self) -> str:

@@ -67,6 +67,27 @@ BATCH_SECONDS = 1.0
 COMPRESS_MIN_SAVING = 0.1
 
 
+def page_of_hits(cond: str, nulls_last: str = "") -> str:
+    """The SQL of one page of search hits (``LIMIT ? OFFSET ?``) whose sentences meet
+    ``cond``, newest documents first (``nulls_last``: what the backend needs to put
+    documents without a date last, as SQLite does by itself).
+
+    The page is chosen first and the sentence texts cut from their documents after:
+    cutting them for every hit before the sort read each hit's whole document (a
+    one-character word matches thousands of sentences).
+    """
+    return (
+        "WITH page AS (SELECT s.doc_id, s.start, s.\"end\", s.section, d.name, d.region, d.delivered_date "
+        f"FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond} "
+        f"ORDER BY d.delivered_date DESC{nulls_last}, d.id, s.start LIMIT ? OFFSET ?) "
+        "SELECT p.doc_id, p.name AS doc, p.region, p.start, p.\"end\", sec.title AS section, "
+        "substr(c.text, p.start + 1, p.\"end\" - p.start) AS sentence "
+        "FROM page p JOIN contents c ON c.doc_id = p.doc_id "
+        "LEFT JOIN sections sec ON sec.doc_id = p.doc_id AND sec.idx = p.section "
+        f"ORDER BY p.delivered_date DESC{nulls_last}, p.doc_id, p.start"
+    )
+
+
 class StoreError(DuizhangError):
     """A library that cannot be opened or written as asked (missing, too old for
     read-only use, its disk full, another writer holding it too long, a server that
@@ -247,6 +268,12 @@ class Store(ABC):
         """Documents of the open batch not yet committed (0 where each is committed)."""
         return 0
 
+    def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Many rows into one table (a backend may have a faster way than INSERT)."""
+        if rows:
+            cols = ", ".join(f'"{c}"' for c in columns)
+            self._run_many(f"INSERT INTO {table} ({cols}) VALUES ({','.join('?' * len(columns))})", rows)
+
     @abstractmethod
     def _new_ids(self, table: str, n: int) -> list[int]:
         """``n`` fresh ids for rows of ``sections`` or ``sentences``."""
@@ -374,24 +401,22 @@ class Store(ABC):
         doc_id = int(rows[0]["id"])
         self._run("INSERT INTO contents (doc_id, raw, text, raw_codec) VALUES (?,?,?,?)",
                   (doc_id, p.raw, r.text, p.codec))
-        self._run_many("INSERT INTO doc_years (doc_id, year, role) VALUES (?,?,?)",
-                       [(doc_id, y, "review") for y in m.review_years] + [(doc_id, y, "plan") for y in m.plan_years])
+        self._insert_rows("doc_years", ["doc_id", "year", "role"],
+                          [(doc_id, y, "review") for y in m.review_years] + [(doc_id, y, "plan") for y in m.plan_years])
         # Section ids given here, so that each figure can name its section's id.
         section_ids = self._new_ids("sections", len(r.sections))
-        self._run_many(
-            'INSERT INTO sections (id, doc_id, idx, start, "end", heading_end, level, title, role, parent) '
-            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+        self._insert_rows(
+            "sections", ["id", "doc_id", "idx", "start", "end", "heading_end", "level", "title", "role", "parent"],
             [(section_ids[i], doc_id, i, s.start, s.end, s.heading_end, s.level, s.title, s.role, s.parent)
              for i, s in enumerate(r.sections)],
         )
-        self._run_many(
-            'INSERT INTO spans (doc_id, start, "end", kind, reason) VALUES (?,?,?,?,?)',
+        self._insert_rows(
+            "spans", ["doc_id", "start", "end", "kind", "reason"],
             [(doc_id, s.start, s.end, "boilerplate", s.reason) for s in r.cleaned.boilerplate]
             + [(doc_id, s.start, s.end, "duplicate", s.reason) for s in r.cleaned.duplicates],
         )
-        cols = ", ".join(f'"{c}"' for c in MENTION_COLUMNS)
-        self._run_many(
-            f"INSERT INTO mentions (doc_id, {cols}, section_id) VALUES (?, {','.join('?' * len(MENTION_COLUMNS))}, ?)",
+        self._insert_rows(
+            "mentions", ["doc_id", *MENTION_COLUMNS, "section_id"],
             [(doc_id, *(getattr(x, c) for c in MENTION_COLUMNS),
               section_ids[x.section] if x.section is not None else None) for x in r.mentions],
         )
@@ -532,9 +557,10 @@ class Store(ABC):
 
     def _figures(self, where: str, params: Sequence[Any], order: str = "d.delivered_date NULLS FIRST, d.id, m.start",
                  join: str = "") -> list[Figure]:
-        rows = self._rows(f"SELECT m.doc_id, d.name AS doc_name, {_MENTION_COLS} FROM mentions m "
-                          f"JOIN documents d ON d.id = m.doc_id {join} WHERE {where} ORDER BY {order}", params)
-        return [Figure(mention_of(r, r["doc_name"]), int(r["doc_id"])) for r in rows]
+        rows = self._rows(f"SELECT m.doc_id, d.name AS doc_name, d.region AS doc_region, d.region_code AS doc_code, "
+                          f"{_MENTION_COLS} FROM mentions m JOIN documents d ON d.id = m.doc_id {join} "
+                          f"WHERE {where} ORDER BY {order}", params)
+        return [Figure(mention_of(r, r["doc_name"]), int(r["doc_id"]), r["doc_region"], r["doc_code"]) for r in rows]
 
     def mentions(self, doc_id: int) -> list[Mention]:
         """A document's figures in text order."""

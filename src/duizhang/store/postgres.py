@@ -24,7 +24,7 @@ from psycopg.rows import dict_row
 
 from ..fulltext import search_body, search_parts
 from ..model import Report, SearchHit
-from .base import BATCH_DOCUMENTS, BATCH_SECONDS, Batch, Store, StoreError
+from .base import BATCH_DOCUMENTS, BATCH_SECONDS, Batch, Store, StoreError, page_of_hits
 from .postgres_schema import MIGRATION_LOCK, MIGRATIONS
 
 #: Seconds to wait for the server to answer a connection.
@@ -145,10 +145,24 @@ class PostgresStore(Store):
     def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.conn.execute(_sql(sql), params)
 
+    def _query(self, sql: str, params: Sequence[Any]) -> Sequence[Mapping[str, Any]]:
+        """A query planned for its own parameters (never a prepared, generic plan)."""
+        return self.conn.execute(_sql(sql), params, prepare=False).fetchall()
+
     def _run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             with self.conn.cursor() as cur:
                 cur.executemany(_sql(sql), rows)
+
+    def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        # COPY: one stream per table, where an INSERT per row cost a round of the
+        # server's executor each.
+        if not rows:
+            return
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _new_ids(self, table: str, n: int) -> list[int]:
         if n == 0:
@@ -171,11 +185,8 @@ class PostgresStore(Store):
     def _index_sentences(self, doc_id: int, text: str, sentences: list[tuple[int, int, int | None, str]]) -> None:
         if not sentences:
             return
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                'INSERT INTO sentences (doc_id, start, "end", section, body) VALUES (%s, %s, %s, %s, %s)',
-                [(doc_id, a, b, sec, search_body(text[a:b])) for a, b, sec, _ in sentences],
-            )
+        self._insert_rows("sentences", ["doc_id", "start", "end", "section", "body"],
+                          [(doc_id, a, b, sec, search_body(text[a:b])) for a, b, sec, _ in sentences])
 
     def _error(self, e: BaseException, doing: str) -> StoreError:
         if isinstance(e, pg_errors.DiskFull) or (isinstance(e, OSError) and e.errno == 28):
@@ -196,20 +207,23 @@ class PostgresStore(Store):
         if not parts:
             return 0, []
         where, params = self._filters(region_codes, None, year, None)
-        # The parts hold no % or _ (search_body turns punctuation into one mark and
-        # drops _), so they go into LIKE as they are.
-        cond = where + "".join(" AND s.body LIKE ?" for _ in parts)
-        params += [f"%{p}%" for p in parts]
-        total = int(self._rows(
-            f"SELECT COUNT(*) AS n FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond}", params)[0]["n"])
-        rows = self._rows(
-            'SELECT d.id AS doc_id, d.name AS doc, d.region, s.start, s."end", sec.title AS section, '
-            'substr(c.text, s.start + 1, s."end" - s.start) AS sentence '
-            "FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id "
-            "LEFT JOIN sections sec ON sec.doc_id = s.doc_id AND sec.idx = s.section "
-            f"WHERE {cond} ORDER BY d.delivered_date DESC NULLS LAST, d.id, s.start LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
+        # Parts of three characters and more are looked up in the trigram index (LIKE);
+        # shorter ones have no trigram and are found by reading every sentence (strpos:
+        # LIKE there made the planner scan the whole index). The parts hold no % or _
+        # (search_body turns punctuation into one mark and drops _), so LIKE takes them
+        # as they are.
+        for p in parts:
+            if len(p) >= 3:
+                where += " AND s.body LIKE ?"
+                params.append(f"%{p}%")
+            else:
+                where += " AND strpos(s.body, ?) > 0"
+                params.append(p)
+        # Planned for these words each time (prepare=False): a plan kept for any word
+        # served a long one's index scan to a short one.
+        total = int(self._query(
+            f"SELECT COUNT(*) AS n FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {where}", params)[0]["n"])
+        rows = self._query(page_of_hits(where, " NULLS LAST"), [*params, limit, offset])
         return total, [SearchHit(r["doc_id"], r["doc"], r["region"], r["section"], r["sentence"], r["start"], r["end"])
                        for r in rows]
 

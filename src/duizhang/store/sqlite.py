@@ -27,6 +27,7 @@ from .base import (
     Batch,
     Store,
     StoreError,
+    page_of_hits,
 )
 from .sqlite_schema import MIGRATIONS, sentence_bodies, statements
 
@@ -304,14 +305,7 @@ class SQLiteStore(Store):
             total = int(self.conn.execute(
                 f"SELECT COUNT(*) FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond}", params
             ).fetchone()[0])
-        rows = self.conn.execute(
-            "SELECT d.id AS doc_id, d.name AS doc, d.region, s.start, s.\"end\", sec.title AS section, "
-            "substr(c.text, s.start + 1, s.\"end\" - s.start) AS sentence "
-            "FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id "
-            "LEFT JOIN sections sec ON sec.doc_id = s.doc_id AND sec.idx = s.section "
-            f"WHERE {cond} ORDER BY d.delivered_date DESC, d.id, s.start LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        ).fetchall()
+        rows = self.conn.execute(page_of_hits(cond), [*params, limit, offset]).fetchall()
         return total, [SearchHit(r["doc_id"], r["doc"], r["region"], r["section"], r["sentence"], r["start"], r["end"])
                        for r in rows]
 
