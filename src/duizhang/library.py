@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import ingest, regions
+from . import ingest
 from .ingest import AddSummary
-from .model import MENTION_FIELDS, DuizhangError, ReconRow, StoredDocument
+from .model import MENTION_FIELDS, ReconRow, StoredDocument
 from .reconcile import outcome_documents, paired_years, target_documents
+from .scope import LibraryError, resolve_region, statement_units
 from .statement import missing_pair, unit_statement
 from .store import Store, open_store
 from .vocab import load_toml
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["AddSummary", "DOCUMENT_COLUMNS", "Library", "LibraryError", "RECON_COLUMNS", "flatten_row"]
 
 
-class LibraryError(DuizhangError):
-    """A request the library cannot answer (unknown region, missing document)."""
-
-
 #: The columns of a document listing (``documents``), in order.
 DOCUMENT_COLUMNS = ["id", "name", "source", "region", "region_code", "level", "doctype", "delivered_date",
                     "published_date", "session", "speaker", "review_years", "plan_years", "n_mentions", "n_targets",
@@ -38,21 +35,6 @@ DOCUMENT_COLUMNS = ["id", "name", "source", "region", "region_code", "level", "d
 
 #: The columns of a figure listing (``mentions``): its document, then the figure.
 FIGURE_COLUMNS = ["doc_id", "doc", "source", "region", "region_code", *MENTION_FIELDS[1:]]
-
-
-def _province_named(query: str) -> str | None:
-    """The code of the province-level unit this name is exactly (天津, 天津市, 北京, 广西), else None.
-
-    >>> _province_named("天津"), _province_named("天津市"), _province_named("南开区"), _province_named("120000")
-    ('120000', '120000', None, '120000')
-    """
-    if query.isdigit():
-        return query if len(query) == 6 and query.endswith("0000") and regions.get(query) else None
-    for r in regions.search(query, limit=3):
-        if r.code.endswith("0000") and query in (r.name, regions.short_name(r.name)):
-            return r.code
-    return None
-
 
 
 class Library:
@@ -133,6 +115,13 @@ class Library:
     def _codes(self, region: str | None) -> list[str] | None:
         return [c for c, _ in self.resolve_region(region)] if region else None
 
+    def resolve_region(self, query: str) -> list[tuple[str, str]]:
+        """Regions in the library matching a name, part of a name or code: [(code, name)].
+
+        Raises :class:`LibraryError` naming the closest regions when nothing matches.
+        """
+        return resolve_region(self.store, query)
+
     def documents(
         self, region: str | None = None, level: str | None = None, year: int | None = None,
         doctype: str | None = None, limit: int | None = None, offset: int = 0,
@@ -167,77 +156,11 @@ class Library:
             seen.setdefault(code, name)
         return sorted(seen.items())
 
-    def resolve_region(self, query: str) -> list[tuple[str, str]]:
-        """Regions in the library matching a name, part of a name or code: [(code, name)].
-
-        Raises :class:`LibraryError` naming the closest regions when nothing matches.
-        """
-        q = query.strip()
-        rows = self.store.regions()
-        held = {code: name for code, name, _, _ in rows}
-        # A renamed unit is found by its name of today too (襄阳 finds the reports of 襄樊).
-        now = {code: (now_code or "", now_name or "") for code, _, now_code, now_name in rows}
-
-        def names_of(c: str) -> list[str]:
-            return [held[c], now[c][1]] if now[c][1] else [held[c]]
-
-        province = _province_named(q)
-        if province is not None:
-            # 天津, 天津市, 北京: the province-level unit and every unit under it (a search
-            # or a list in 天津 is all of Tianjin; its own 对账单 is the unit's: see unit_of).
-            hits = [(c, n) for c, n in held.items() if c[:2] == province[:2] or now[c][0][:2] == province[:2]]
-        elif q.isdigit():
-            hits = [(c, n) for c, n in held.items()
-                    if q in (c, now[c][0]) or (len(q) < 6 and (c.startswith(q) or now[c][0].startswith(q)))]
-        else:
-            exact = [(c, held[c]) for c in held if any(n == q or len(q) >= 2 and n.endswith(q) for n in names_of(c))]
-            hits = exact or [(c, held[c]) for c in held if any(q in n for n in names_of(c))]
-        if hits:
-            return sorted(hits)
-        import difflib
-
-        names = list(held.values())
-        close = difflib.get_close_matches(q, names, n=5, cutoff=0.3)
-        # Only a real place "exists": regions.search falls back on fuzzy matches.
-        known = [r for r in regions.search(q, limit=3) if q in r.full_name or q == r.code]
-        msg = f"no region {query!r} in the library {self.path}"
-        if known:
-            msg += "; it exists (" + ", ".join(f"{r.full_name} {r.code}" for r in known) + ") but no report of it is stored"
-        elif close:
-            msg += "; closest: " + ", ".join(close)
-        elif names:
-            msg += "; regions held: " + ", ".join(sorted(set(names))[:8])
-        raise LibraryError(msg)
-
     # -- reconciliation --------------------------------------------------
 
     def reconcile_rows(self, region: str | None = None, year: int | None = None) -> list[ReconRow]:
         """The 对账单 rows; ``region`` by name, part of a name or code (None = every region)."""
-        if region:
-            codes = self.resolve_region(region)
-            # A retired code whose unit is also held under its code of today is
-            # reconciled under the new code (its reports pair there).
-            held = {c for c, _ in codes}
-            retired = {c for c, _, now, _ in self.store.regions() if now in held and now != c}
-            codes = [(c, n) for c, n in codes if c not in retired] or codes
-            province = _province_named(region.strip())
-            if province is not None:
-                # The 对账单 of 天津 is the municipality's own (120000), not its districts'.
-                own = [(c, n) for c, n in codes if c == province]
-                if not own:
-                    raise LibraryError(
-                        f"no report of {regions.full_name(province)} itself is in the library; its units held: "
-                        + ", ".join(f"{n} {c}" for c, n in codes[:8]) + (" …" if len(codes) > 8 else ""))
-                codes = own
-            elif year and len(codes) > 1:
-                # 和平 fits 天津市和平区 and 沈阳市和平区: the ones that have a pair this year, if one
-                paired = [(c, n) for c, n in codes if year in paired_years(self.store.unit_documents(c))]
-                if len(paired) > 1 and not region.strip().isdigit():
-                    raise LibraryError(f"{region!r} fits several regions with reports of {year}: "
-                                       + ", ".join(f"{n} {c}" for c, n in paired) + "; give one of them")
-                codes = paired or codes[:1]
-        else:
-            codes = self._held()
+        codes = statement_units(self.store, region, year) if region else self._held()
         rows: list[ReconRow] = []
         fresh = self.store.recon_fresh()
         for code, name in codes:
@@ -386,13 +309,6 @@ RECON_COLUMNS = [
 
 
 def flatten_row(r: ReconRow) -> dict[str, Any]:
-    """A 对账单 row as flat columns (for tables, CSV, Excel, Stata)."""
-    d: dict[str, Any] = {
-        "region": r.region, "region_code": r.region_code, "year": r.year, "metric": r.metric,
-        "metric_id": r.metric_id, "kind": r.kind, "status": r.status, "ratio": r.ratio,
-        "confidence": r.confidence, "note": r.note, "reason": r.reason,
-    }
-    for name, side in (("target", r.target), ("outcome", r.outcome)):
-        for f in ("text", "value", "value_max", "qualifier", "doc", "start", "end", "sentence"):
-            d[f"{name}_{f}"] = getattr(side, f) if side else None
-    return d
+    """A 对账单 row as flat columns (for tables, CSV, Excel, Stata): ``RECON_COLUMNS``."""
+    d = r.flat()
+    return {k: d[k] for k in RECON_COLUMNS}

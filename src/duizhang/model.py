@@ -241,6 +241,19 @@ class ReconRow:
     #: Why the row has its status, in a few words (for the table view).
     reason: str | None = None
 
+    def flat(self) -> dict[str, Any]:
+        """The row as flat columns (for tables, CSV, Excel, Stata): each side's fields
+        prefixed ``target_`` and ``outcome_``."""
+        d: dict[str, Any] = {
+            "region": self.region, "region_code": self.region_code, "year": self.year, "metric": self.metric,
+            "metric_id": self.metric_id, "kind": self.kind, "status": self.status, "ratio": self.ratio,
+            "confidence": self.confidence, "note": self.note, "reason": self.reason,
+        }
+        for name, side in (("target", self.target), ("outcome", self.outcome)):
+            for f in ("doc_id", "text", "value", "value_max", "qualifier", "doc", "start", "end", "sentence"):
+                d[f"{name}_{f}"] = getattr(side, f) if side else None
+        return d
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "region_code": self.region_code, "region": self.region, "year": self.year,

@@ -180,14 +180,7 @@ def unpack(stored: bytes, codec: str | None) -> bytes:
 
 def record_of(r: ReconRow) -> dict[str, Any]:
     """A 对账单 row as the columns of the stored table (``RECON_FIELDS``)."""
-    d: dict[str, Any] = {
-        "region": r.region, "region_code": r.region_code, "year": r.year, "metric": r.metric,
-        "metric_id": r.metric_id, "kind": r.kind, "status": r.status, "ratio": r.ratio,
-        "confidence": r.confidence, "note": r.note, "reason": r.reason,
-    }
-    for name, side in (("target", r.target), ("outcome", r.outcome)):
-        for f in ("doc_id", "doc", "start", "end", "text", "value", "value_max", "qualifier", "sentence"):
-            d[f"{name}_{f}"] = getattr(side, f) if side else None
+    d = r.flat()
     d["details"] = json.dumps([x.to_dict() for x in r.details], ensure_ascii=False)
     return d
 
