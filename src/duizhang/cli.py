@@ -19,7 +19,7 @@ from .decode import OCR_MODES
 from .export import FORMATS, WHAT
 from .model import DuizhangError, Report
 from .read import iter_paths
-from .store import DEFAULT_DB, is_url
+from .store import DEFAULT_DB, is_url, shown
 
 # The parse stages, the library and pandas are imported by the commands that use
 # them: `duizhang --help` and a one-file `extract` should not wait for the rest.
@@ -389,7 +389,7 @@ def list_(db: str, region: str | None, level: str | None, year: int | None, doct
         total = lib.count_documents(region, level, year, doctype) if page else len(records)
 
     def table() -> None:
-        shown = f"the first {len(records)} of {total} documents" if total > len(records) else f"{total} documents"
+        count = f"the first {len(records)} of {total} documents" if total > len(records) else f"{total} documents"
         out = _out()
         # What fits the terminal: the columns to tell documents apart first; the rest in --format.
         cols = ("id", "name", "region", "region_code", "level", "doctype", "delivered_date", "review_years",
@@ -398,7 +398,7 @@ def list_(db: str, region: str | None, level: str | None, year: int | None, doct
         notes = ["--limit 0 or --format csv for all"] if total > len(records) else []
         if out.width < WIDE_TABLE:
             notes.append("narrow terminal: --format csv for codes, levels and years")
-        t = Table(title=f"{shown} in {db}", caption="; ".join(notes) or None)
+        t = Table(title=f"{count} in {lib.path}", caption="; ".join(notes) or None)
         for col in cols:
             t.add_column(col, overflow="fold", no_wrap=col in ("id", "delivered_date", "n_mentions", "n_targets"))
         for rec in records:
@@ -522,7 +522,7 @@ def compare(db: str, metric: str, kind: str | None, regions: str | None, fmt: st
     with _library(db) as lib:
         df = lib.compare(metric, kind=kind, regions_=regions.split(",") if regions else None)
     if df.empty:
-        raise click.ClickException(f"no targets or outcomes of {metric!r} in {db}")
+        raise click.ClickException(f"no targets or outcomes of {metric!r} in {lib.path}")
     records = _records(df)
 
     def table() -> None:
@@ -574,7 +574,7 @@ def export(db: str, what: str, fmt: str | None, output: str, lang: str) -> None:
         from .datasette import metadata
 
         if is_url(db):
-            raise click.ClickException(f"{db}: Datasette publishes SQLite libraries; export one with "
+            raise click.ClickException(f"{shown(db)}: Datasette publishes SQLite libraries; export one with "
                                        "duizhang add --db FILE.db, or point Datasette at a copy")
         with _library(db):  # a library, brought up to date (its views are what is described)
             pass
@@ -628,7 +628,7 @@ def serve(db: str, host: str, port: int, read_only: bool, max_upload_mb: int, al
                          allow_hosts=allow_hosts)
     except DuizhangError as e:
         raise click.ClickException(str(e)) from e
-    err.print(f"duizhang explorer on http://{host}:{port}/  (library {db}{', read-only' if read_only else ''}"
+    err.print(f"duizhang explorer on http://{host}:{port}/  (library {shown(db)}{', read-only' if read_only else ''}"
               f"{f', {workers} processes' if workers > 1 else ''})")
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level="warning")

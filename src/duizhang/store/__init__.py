@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import (
     BATCH_DOCUMENTS,
@@ -30,7 +31,7 @@ from .sqlite import SQLiteStore
 
 __all__ = [
     "BATCH_DOCUMENTS", "BATCH_SECONDS", "DEFAULT_DB", "RECON_FIELDS", "AlreadyStored", "Batch", "Prepared",
-    "SQLiteStore", "SameReport", "Store", "StoreError", "is_url", "open_store", "pack", "prepare", "unpack",
+    "SQLiteStore", "SameReport", "Store", "StoreError", "is_url", "open_store", "shown", "pack", "prepare", "unpack",
 ]
 
 
@@ -41,6 +42,20 @@ def is_url(db: str) -> bool:
     (True, True, False)
     """
     return db.startswith(("postgresql://", "postgres://"))
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages.
+
+    >>> shown("postgresql://me:secret@host:5432/lib")
+    'postgresql://me@host:5432/lib'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
 
 
 def open_store(db: str | Path | None = None, read_only: bool = False) -> Store:

@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -24,25 +23,12 @@ from psycopg.rows import dict_row
 
 from ..fulltext import search_body, search_parts
 from ..model import Report, SearchHit
+from . import shown
 from .base import BATCH_DOCUMENTS, BATCH_SECONDS, Batch, Store, StoreError, page_of_hits
 from .postgres_schema import MIGRATION_LOCK, MIGRATIONS
 
 #: Seconds to wait for the server to answer a connection.
 CONNECT_TIMEOUT_S = 10
-
-
-def shown(url: str) -> str:
-    """The URL without its password, for messages.
-
-    >>> shown("postgresql://me:secret@host:5432/lib")
-    'postgresql://me@host:5432/lib'
-    """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
 
 
 _PLACEHOLDER = re.compile(r"\?")
