@@ -156,3 +156,54 @@ def test_a_password_is_never_printed(pg_server: Server) -> None:
     res = CliRunner().invoke(main, ["add", "--db", url, str(Path(__file__).parent / "missing-folder")])
     assert "s3cret" not in res.output
     pg_server.drop_database(url)
+
+
+def test_a_value_the_database_refuses_fails_that_file_only(db: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    import psycopg
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"r{i}.txt").write_text(SAMPLE_REPORT.replace("12个", f"{i + 13}个"), encoding="utf-8")
+    with Library(db) as lib:
+        cls = type(lib.store)
+        real = cls._insert
+        refused = sqlite3.DataError("string or blob too big") if lib.store.backend == "sqlite" \
+            else psycopg.DataError("value too long for type character varying")
+
+        def insert(self, r, p, version, doc_id=None):  # type: ignore[no-untyped-def]
+            if r.doc == "r1.txt":
+                raise refused
+            return real(self, r, p, version, doc_id)
+
+        monkeypatch.setattr(cls, "_insert", insert)
+        s = lib.add([folder])
+        assert [Path(x).name for x in s.added] == ["r0.txt", "r2.txt"] and s.stopped is None
+        assert [Path(x).name for x, _ in s.failed] == ["r1.txt"] and "refused" in s.failed[0][1]
+        assert lib.count_documents() == 2
+
+
+def test_a_nul_in_a_text_is_stored_without_moving_an_offset(db: str) -> None:
+    # PostgreSQL's text cannot hold NUL (a PDF's text layer can): one character for one.
+    raw, report = _report(SAMPLE_REPORT)
+    at = report.text.index("消防站")  # type: ignore[attr-defined]
+    report.text = report.text[:at] + "\x00" + report.text[at + 1:]  # type: ignore[attr-defined]
+    with open_store(db) as s:
+        doc_id = s.put(report, raw.data, __version__)  # type: ignore[arg-type]
+        text = s.text(doc_id)
+        assert len(text) == len(report.text) and text[at] in ("\x00", "\ufffd")  # type: ignore[attr-defined]
+        assert text[at + 1:] == report.text[at + 1:]  # type: ignore[attr-defined]
+
+
+def test_read_only_on_a_database_that_is_no_library_yet_says_so(pg_server: Server) -> None:
+    url = pg_server.new_database()
+    with pytest.raises(StoreError, match="no duizhang library in this database"):
+        open_store(url, read_only=True)
+    with open_store(url) as s:  # opened once for writing: the schema is made
+        assert s.version >= 1
+    with open_store(url, read_only=True) as s:
+        assert s.count_documents() == 0
+    pg_server.drop_database(url)

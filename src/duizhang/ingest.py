@@ -21,7 +21,7 @@ from . import __version__
 from .model import DuizhangError, RawDocument, Report
 from .pipeline import raw_to_report
 from .read import iter_paths, path_to_raw
-from .store import AlreadyStored, Prepared, SameReport, Store, StoreError, prepare
+from .store import AlreadyStored, DocumentRefused, Prepared, SameReport, Store, StoreError, prepare
 
 #: Parsed documents kept before a serial add stores them (a count or seconds of parsing).
 SERIAL_BATCH = 20
@@ -142,6 +142,10 @@ def add(
         except AlreadyStored:
             summary.skipped.append(raw.source)  # another run stored it meanwhile
             note(raw.source, "skipped")
+            return
+        except DocumentRefused as e:  # this document's values, not the library: go on
+            summary.failed.append((raw.source, _sourced(str(e), raw)))
+            note(raw.source, "failed")
             return
         summary.added.append(raw.source)
         uncommitted.append(raw.source)
@@ -275,6 +279,8 @@ def add_one(db: Store, name: str, data: bytes) -> tuple[str, str, int | None]:
         return "skipped", f"{name}: not added, {e}", e.doc_id
     except AlreadyStored as e:
         return "skipped", f"{name}: already in the library", e.doc_id
+    except DocumentRefused as e:
+        return "failed", str(e), None
     return "added", f"{name}: {report.meta.region or 'region unknown'}, {len(report.mentions)} figures", doc_id
 
 

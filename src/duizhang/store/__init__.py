@@ -19,6 +19,7 @@ from .base import (
     RECON_FIELDS,
     AlreadyStored,
     Batch,
+    DocumentRefused,
     Prepared,
     SameReport,
     Store,
@@ -30,7 +31,7 @@ from .base import (
 from .sqlite import SQLiteStore
 
 __all__ = [
-    "BATCH_DOCUMENTS", "BATCH_SECONDS", "DEFAULT_DB", "RECON_FIELDS", "AlreadyStored", "Batch", "Prepared",
+    "BATCH_DOCUMENTS", "BATCH_SECONDS", "DEFAULT_DB", "RECON_FIELDS", "AlreadyStored", "Batch", "DocumentRefused", "Prepared",
     "SQLiteStore", "SameReport", "Store", "StoreError", "is_url", "open_store", "shown", "pack", "prepare", "unpack",
 ]
 

@@ -94,6 +94,11 @@ class StoreError(DuizhangError):
     does not answer)."""
 
 
+class DocumentRefused(StoreError):
+    """The database refused one document's values (not the library as a whole): the
+    file fails, and the batch goes on."""
+
+
 class SameReport(Exception):
     """The report is already stored from another file (same text fingerprint)."""
 
@@ -288,6 +293,11 @@ class Store(ABC):
         """Whether a failed write broke the unique sha256 (another writer was first)."""
 
     @abstractmethod
+    def _bad_value(self, e: BaseException) -> bool:
+        """Whether a failed write refused one of the document's values (too big, not
+        representable), so that only this document fails."""
+
+    @abstractmethod
     def _error(self, e: BaseException, doing: str) -> StoreError:
         """One line for the user: what happened to the library and what it means."""
 
@@ -357,6 +367,8 @@ class Store(ABC):
         except self.errors as e:
             if self._duplicate(e):
                 raise AlreadyStored(self.has(report.sha256) or 0) from e
+            if self._bad_value(e):
+                raise DocumentRefused(f"{report.doc}: not stored, the database refused a value of it ({e})") from e
             raise self._error(e, f"store {report.doc}") from e
         if twin is not None:
             raise SameReport(*twin)

@@ -34,6 +34,12 @@ CONNECT_TIMEOUT_S = 10
 _PLACEHOLDER = re.compile(r"\?")
 
 
+def _values(row: Sequence[Any]) -> list[Any]:
+    """Values as PostgreSQL takes them: its text cannot hold NUL, which a PDF's text
+    layer can; each becomes U+FFFD, one character for one, so offsets stay true."""
+    return [v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v for v in row]
+
+
 def _sql(sql: str) -> str:
     """Our shared SQL (``?`` placeholders) in psycopg's form (``%s``; ``%`` doubled)."""
     return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
@@ -59,6 +65,9 @@ class PostgresStore(Store):
         try:
             if read_only:
                 version = self.version
+                if version == 0:
+                    raise StoreError(f"{self.path}: no duizhang library in this database yet "
+                                     "(read-only: nothing is created; duizhang add creates it)")
                 if version < len(MIGRATIONS):
                     raise StoreError(
                         f"{self.path}: the library needs an update (schema {version} of {len(MIGRATIONS)}); "
@@ -126,10 +135,10 @@ class PostgresStore(Store):
     # -- what the interface asks of a backend ----------------------------
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Mapping[str, Any]]:
-        return self.conn.execute(_sql(sql), params).fetchall()
+        return self.conn.execute(_sql(sql), _values(params)).fetchall()
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(_sql(sql), params)
+        self.conn.execute(_sql(sql), _values(params))
 
     def _query(self, sql: str, params: Sequence[Any]) -> Sequence[Mapping[str, Any]]:
         """A query planned for its own parameters (never a prepared, generic plan)."""
@@ -138,7 +147,7 @@ class PostgresStore(Store):
     def _run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             with self.conn.cursor() as cur:
-                cur.executemany(_sql(sql), rows)
+                cur.executemany(_sql(sql), [_values(r) for r in rows])
 
     def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         # COPY: one stream per table, where an INSERT per row cost a round of the
@@ -148,7 +157,7 @@ class PostgresStore(Store):
         cols = ", ".join(f'"{c}"' for c in columns)
         with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row(_values(row))
 
     def _new_ids(self, table: str, n: int) -> list[int]:
         if n == 0:
@@ -164,6 +173,9 @@ class PostgresStore(Store):
 
     def _duplicate(self, e: BaseException) -> bool:
         return isinstance(e, pg_errors.UniqueViolation) and "sha256" in str(e)
+
+    def _bad_value(self, e: BaseException) -> bool:
+        return isinstance(e, psycopg.DataError)  # class 22: a value too long, out of range, not representable
 
     def _delete(self, doc_id: int) -> None:
         self.conn.execute("DELETE FROM documents WHERE id = %s", (doc_id,))  # cascades to everything of it

@@ -261,6 +261,9 @@ class SQLiteStore(Store):
         first = int(self.conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]) + 1
         return list(range(first, first + n))
 
+    def _bad_value(self, e: BaseException) -> bool:
+        return isinstance(e, sqlite3.DataError)  # a string or blob beyond SQLite's limit
+
     def _lock_report(self, report: Report) -> None:
         pass  # BEGIN IMMEDIATE: this writer holds the whole file
 
