@@ -207,3 +207,15 @@ def test_read_only_on_a_database_that_is_no_library_yet_says_so(pg_server: Serve
     with open_store(url, read_only=True) as s:
         assert s.count_documents() == 0
     pg_server.drop_database(url)
+
+
+@needs_shared
+def test_a_library_moves_to_another_whole(seeds_sqlite: Library, db: str) -> None:
+    # A team moves its file library to the server: every document, the same 对账单.
+    res = CliRunner().invoke(main, ["add", "--db", db, "--from-library", seeds_sqlite.path])
+    assert res.exit_code == 0, res.output
+    with Library(db) as moved:
+        assert [(d["name"], d["sha256"], d["source"]) for d in moved.document_records()] == [
+            (d["name"], d["sha256"], d["source"]) for d in seeds_sqlite.document_records()]
+        assert [r.to_dict() for r in moved.reconcile_rows()] == [r.to_dict() for r in seeds_sqlite.reconcile_rows()]
+        assert moved.raw(1)[1] == seeds_sqlite.raw(1)[1]

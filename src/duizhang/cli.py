@@ -298,12 +298,16 @@ def _emit(fmt: str, records: list[dict[str, Any]], columns: list[str], table: Ca
 
 @main.command()
 @db_option
-@paths_argument
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-j", "--jobs", type=int, default=1, show_default=True, help="Parse in this many processes.")
 @click.option("--keep-duplicates", is_flag=True,
               help="Also store a report already in the library from another file (another encoding or format).")
+@click.option("--from-library", "from_library", metavar="LIBRARY",
+              help="Also add every document of another library (a file or a postgresql:// URL), parsed again "
+              "from its kept raw bytes: to move a file library to a team's server.")
 @ocr_option
-def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: str) -> None:
+def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, from_library: str | None,
+        ocr: str) -> None:
     """Ingest report files and folders into the library (created if missing).
 
     The raw bytes of every file are kept, so nothing is lost and a newer
@@ -314,21 +318,41 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: 
     --keep-duplicates stores both (the 对账单 then counts the report twice).
     Each document is written whole or not at all, so an interrupted run
     leaves a valid library.
+
+    \b
+    duizhang add reports/ --jobs 2
+    duizhang add --db postgresql://me@server/duizhang --from-library duizhang.db
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if not paths and not from_library:
+        raise click.UsageError("give report files or folders to add (or --from-library LIBRARY)")
     files = [p for p in iter_paths(paths)]
+    source = None
+    if from_library:
+        from .library import Library
+
+        try:
+            source = Library(from_library, read_only=True)
+        except DuizhangError as e:
+            raise click.ClickException(str(e)) from e
     with _library(db, must_exist=False) as lib, Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.description}"), console=err, transient=not err.is_terminal, disable=not err.is_terminal,
     ) as bar:
-        task = bar.add_task("", total=len(files))
+        task = bar.add_task("", total=len(files) + (source.count_documents() if source else 0))
 
-        def step(source: str, outcome: str) -> None:
-            bar.update(task, advance=1, description=f"{outcome}: {Path(source).name}")
+        def step(name: str, outcome: str) -> None:
+            bar.update(task, advance=1, description=f"{outcome}: {Path(name).name}")
 
         try:
-            summary = lib.add(files, jobs=jobs, progress=step, keep_duplicates=keep_duplicates, ocr=ocr)
+            if source is not None and source.store.path == lib.store.path:
+                raise click.ClickException(f"{source.path}: --from-library names this library")
+            from .ingest import stored_documents
+
+            documents = stored_documents(source.store) if source is not None else ()
+            summary = lib.add(files, jobs=jobs, progress=step, keep_duplicates=keep_duplicates, ocr=ocr,
+                              documents=documents)
         except KeyboardInterrupt:
             err.print("[yellow]interrupted: the documents stored so far are complete; run again to go on[/]")
             sys.exit(130)
@@ -336,6 +360,8 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, ocr: 
             # The stored 对账单 (table recon_rows) of the regions that got reports.
             with err.status(f"updating the 对账单 of {len(summary.regions)} region(s)"):
                 lib.refresh_recon(summary.regions)
+    if source is not None:
+        source.close()
     for _source, message in summary.repeats:
         err.print(f"[yellow]repeat:[/] {_plain(message)}", soft_wrap=True)
     for message in summary.warnings:

@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,8 +110,10 @@ def add(
     progress: Callable[[str, str], None] | None = None,
     keep_duplicates: bool = False,
     ocr: str = "auto",
+    documents: Iterable[RawDocument] = (),
 ) -> AddSummary:
-    """Ingest files and folders; ``progress(source, outcome)`` per file.
+    """Ingest files and folders, then ``documents`` (raw bytes from elsewhere: another
+    library); ``progress(source, outcome)`` per file.
 
     Files with the same bytes as a stored one are skipped; a file holding the same
     report as a stored one in another encoding or format (same text fingerprint)
@@ -161,22 +163,25 @@ def add(
     own = set() if db.backend != "sqlite" else {
         str(Path(db.path).resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
-    def raws() -> Iterable[RawDocument]:
-        seen: dict[str, str] = {}
+    def read() -> Iterable[RawDocument]:
         for p in iter_paths(paths):
-            if p != "-" and str(Path(p).resolve()) in own:
+            if own and p != "-" and str(Path(p).resolve()) in own:
                 continue  # the library file itself, when it sits in the folder being added
             try:
-                raw = path_to_raw(p)
+                yield path_to_raw(p)
             except DuizhangError as e:
                 summary.failed.append((str(p), str(e)))
                 note(str(p), "failed")
-                continue
+        yield from documents
+
+    def raws() -> Iterable[RawDocument]:
+        seen: dict[str, str] = {}
+        for raw in read():
             if raw.sha256 in seen:
                 twins.append((raw, seen[raw.sha256]))
                 note(raw.source, "skipped")
                 continue
-            if db.has(raw.sha256):
+            if db.has(raw.sha256) is not None:
                 summary.skipped.append(raw.source)
                 note(raw.source, "skipped")
                 continue
@@ -307,3 +312,13 @@ def reparse(db: Store, progress: Callable[[str, str], None] | None = None) -> Ad
 def regions_of(report: Report) -> list[str]:
     """The region codes whose stored 对账单 a new report of this unit changes."""
     return [c for c in (report.meta.region_code, report.meta.region_now_code) if c]
+
+
+def stored_documents(source: Store) -> Iterator[RawDocument]:
+    """The documents of another library as the files they were read from (raw bytes
+    and source path), one in memory at a time: to copy a library into another, as a
+    team moves a file library to its server."""
+    for doc_id in source.document_ids():
+        doc = source.document(doc_id)
+        if doc is not None:
+            yield RawDocument(doc.name, doc.source or doc.name, source.raw_bytes(doc_id))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ingest
 from .ingest import AddSummary
-from .model import MENTION_FIELDS, ReconRow, StoredDocument
+from .model import MENTION_FIELDS, RawDocument, ReconRow, StoredDocument
 from .reconcile import outcome_documents, paired_years, target_documents
 from .scope import LibraryError, resolve_region, statement_units
 from .statement import missing_pair, unit_statement
@@ -66,12 +66,25 @@ class Library:
         progress: Callable[[str, str], None] | None = None,
         keep_duplicates: bool = False,
         ocr: str = "auto",
+        documents: Iterable[RawDocument] = (),
     ) -> AddSummary:
-        """Ingest files and folders; ``progress(source, outcome)`` per file (see :func:`ingest.add`).
+        """Ingest files and folders (and ``documents``: see :meth:`add_library`);
+        ``progress(source, outcome)`` per file (see :func:`ingest.add`).
 
         The stored 对账单 of the regions added to is out of date until
         :meth:`refresh_recon` (``summary.regions``) or the next ``reconcile``."""
-        return ingest.add(self.store, paths, jobs, progress, keep_duplicates, ocr)
+        return ingest.add(self.store, paths, jobs, progress, keep_duplicates, ocr, documents)
+
+    def add_library(
+        self, other: str | Path, jobs: int = 1, progress: Callable[[str, str], None] | None = None,
+        keep_duplicates: bool = False,
+    ) -> AddSummary:
+        """Add every document of another library (a file, or a PostgreSQL URL), parsed
+        again from its kept raw bytes: how a team moves a file library to its server."""
+        with Library(other, read_only=True) as source:
+            if source.store.path == self.store.path:
+                raise LibraryError(f"{other}: that is this library")
+            return self.add([], jobs, progress, keep_duplicates, documents=ingest.stored_documents(source.store))
 
     def add_bytes(self, name: str, data: bytes) -> tuple[str, str, int | None]:
         """Ingest one uploaded file: (outcome, message, document id); its region's
