@@ -192,9 +192,10 @@ class PostgresStore(Store):
                               "written (every document stored before it is complete)")
         if isinstance(e, pg_errors.ReadOnlySqlTransaction):
             return StoreError(f"{self.path}: opened read-only; cannot {doing} the library")
-        if isinstance(e, psycopg.OperationalError):
-            return StoreError(f"{self.path}: lost the PostgreSQL server while trying to {doing} the library ({e})")
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if isinstance(e, psycopg.OperationalError):
+            return StoreError(f"{self.path}: lost the connection to the PostgreSQL server (trying to {doing}: "
+                              f"{first})")
         return StoreError(f"{self.path}: cannot {doing} the library ({first})")
 
     # -- search ----------------------------------------------------------
