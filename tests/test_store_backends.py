@@ -219,3 +219,25 @@ def test_a_library_moves_to_another_whole(seeds_sqlite: Library, db: str) -> Non
             (d["name"], d["sha256"], d["source"]) for d in seeds_sqlite.document_records()]
         assert [r.to_dict() for r in moved.reconcile_rows()] == [r.to_dict() for r in seeds_sqlite.reconcile_rows()]
         assert moved.raw(1)[1] == seeds_sqlite.raw(1)[1]
+
+
+def test_a_dropped_connection_is_made_again(pg_server: Server) -> None:
+    # The server restarted (here: our connection ended by it): the next request of a
+    # long-running explorer connects again instead of failing from then on.
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from duizhang.web.app import create_app
+
+    url = pg_server.new_database()
+    raw, report = _report(SAMPLE_REPORT)
+    with open_store(url) as s:
+        s.put(report, raw.data, __version__)  # type: ignore[arg-type]
+    client = TestClient(create_app(url), base_url="http://127.0.0.1")
+    assert client.get("/api/documents").status_code == 200
+    name = url.split("/")[-1].split("?")[0]
+    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as c:
+        c.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    assert client.get("/api/documents").status_code == 200
+    client.close()
+    pg_server.drop_database(url)

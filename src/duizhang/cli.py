@@ -259,7 +259,11 @@ def _library(db: str, must_exist: bool = True) -> Iterator[Library]:
         raise click.ClickException(f"no library at {db}; create one with: duizhang add --db {db} REPORTS...")
     try:
         with Library(db) as lib:
-            yield lib
+            try:
+                yield lib
+            except lib.store.errors as e:  # the database itself (a server gone mid-command)
+                said = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise click.ClickException(f"{lib.path}: the library could not be read ({said})") from e
     except DuizhangError as e:
         raise click.ClickException(str(e)) from e
 

@@ -13,7 +13,7 @@ three characters and more; shorter ones read every sentence).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,13 +55,8 @@ class PostgresStore(Store):
         self.url = url
         self.path = shown(url)
         self.read_only = read_only
-        try:
-            self.conn = psycopg.connect(
-                url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT_S,
-                options="-c default_transaction_read_only=on" if read_only else None)
-        except psycopg.Error as e:
-            raise StoreError(f"{self.path}: cannot connect to the PostgreSQL server "
-                             f"({str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__})") from e
+        self._depth = 0  # open transactions (a dropped connection is made again only outside one)
+        self.conn = self._connect()
         try:
             if read_only:
                 version = self.version
@@ -77,6 +72,23 @@ class PostgresStore(Store):
         except BaseException:
             self.conn.close()
             raise
+
+    def _connect(self) -> psycopg.Connection[dict[str, Any]]:
+        try:
+            return psycopg.connect(
+                self.url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT_S,
+                options="-c default_transaction_read_only=on" if self.read_only else None)
+        except psycopg.Error as e:
+            said = str(e).strip()
+            raise StoreError(f"{self.path}: cannot connect to the PostgreSQL server "
+                             f"({said.splitlines()[-1] if said else type(e).__name__})") from e
+
+    def _ready(self) -> psycopg.Connection[dict[str, Any]]:
+        """The connection, made again if the server dropped it (a restart) while no
+        transaction was open: a long-running explorer outlives its server's restarts."""
+        if (self.conn.broken or self.conn.closed) and not self._depth:
+            self.conn = self._connect()  # inside a transaction the error goes up instead
+        return self.conn
 
     def close(self) -> None:
         self.conn.close()
@@ -123,8 +135,12 @@ class PostgresStore(Store):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         # Nested transactions are savepoints (psycopg's own nesting).
-        with self.conn.transaction():
-            yield
+        with self._ready().transaction():
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
 
     @contextmanager
     def batch(self, max_documents: int = BATCH_DOCUMENTS, max_seconds: float = BATCH_SECONDS) -> Iterator[Batch]:
@@ -135,18 +151,30 @@ class PostgresStore(Store):
     # -- what the interface asks of a backend ----------------------------
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Mapping[str, Any]]:
-        return self.conn.execute(_sql(sql), _values(params)).fetchall()
+        return self._again(lambda c: c.execute(_sql(sql), _values(params)).fetchall())
+
+    def _again(self, step: Callable[[psycopg.Connection[dict[str, Any]]], Any]) -> Any:
+        """Run a statement; outside a transaction, once more on a new connection when
+        the server dropped this one (what ran before the drop is not repeated)."""
+        try:
+            return step(self._ready())
+        except psycopg.OperationalError:
+            if self._depth or not self.conn.broken:
+                raise
+            return step(self._ready())
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(_sql(sql), _values(params))
+        self._ready().execute(_sql(sql), _values(params))
 
     def _query(self, sql: str, params: Sequence[Any]) -> Sequence[Mapping[str, Any]]:
         """A query planned for its own parameters (never a prepared, generic plan)."""
-        return self.conn.execute(_sql(sql), params, prepare=False).fetchall()
+        rows: Sequence[Mapping[str, Any]] = self._again(
+            lambda c: c.execute(_sql(sql), params, prepare=False).fetchall())
+        return rows
 
     def _run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            with self.conn.cursor() as cur:
+            with self._ready().cursor() as cur:
                 cur.executemany(_sql(sql), [_values(r) for r in rows])
 
     def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -155,7 +183,7 @@ class PostgresStore(Store):
         if not rows:
             return
         cols = ", ".join(f'"{c}"' for c in columns)
-        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        with self._ready().cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(_values(row))
 

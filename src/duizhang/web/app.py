@@ -139,6 +139,9 @@ def call(libs: Libraries, fn: Callable[..., dict[str, Any]], *args: Any, **kw: A
         raise HTTPException(404, str(e)) from e
     except DuizhangError as e:  # the library file itself (its disk full, held by another program)
         raise HTTPException(503, str(e)) from e
+    except lib.store.errors as e:  # the database (a server restarting): the next request connects again
+        said = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise HTTPException(503, f"{lib.path}: the library cannot be read just now ({said})") from e
 
 
 def create_app(
