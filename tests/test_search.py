@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from duizhang.fulltext import index_body, match_query
+from duizhang.fulltext import CREATE_INDEX, index_body, match_query
 from duizhang.library import Library
 from duizhang.store.sqlite import SQLiteStore as Store
 from duizhang.store.sqlite_schema import MIGRATIONS
@@ -156,3 +156,35 @@ def test_extract_to_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "r.txt").write_text(SAMPLE_REPORT, encoding="utf-8")
     res = CliRunner().invoke(main, ["extract", str(tmp_path / "r.txt"), "-o", str(tmp_path / "no" / "x.csv")])
     assert res.exit_code == 1 and "cannot write" in res.output and "Traceback" not in res.output
+
+
+def test_version_7_library_renumbers_its_sentences_by_document(tmp_path: Path) -> None:
+    # Migration 8: a sentence's id says its document; the index is rebuilt under the
+    # new ids and every search answers as before.
+    from duizhang.store.sqlite_schema import SENTENCE_BITS
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"r{i}.txt").write_text(SAMPLE_REPORT.replace("12个", f"{i + 13}个"), encoding="utf-8")
+    path = tmp_path / "x.db"
+    with Library(path) as lib:
+        lib.add([folder])
+        before = {q: lib.search(q).to_dict(orient="records") for q in ("消", "老旧小区", "养老 服务", "，")}
+    c = sqlite3.connect(path)  # back to version 7: sentences numbered 1, 2, 3, … across documents
+    old = [i for (i,) in c.execute("SELECT id FROM sentences ORDER BY id")]
+    c.execute("UPDATE sentences SET id = -id")
+    c.executemany("UPDATE sentences SET id = ? WHERE id = ?", [(n, -i) for n, i in enumerate(old, 1)])
+    c.execute("DROP TABLE sentence_index")
+    c.execute(CREATE_INDEX)
+    from duizhang.store.sqlite_schema import sentence_bodies
+
+    for (doc_id,) in c.execute("SELECT id FROM documents").fetchall():
+        c.executemany("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)", sentence_bodies(c, doc_id))
+    c.execute("PRAGMA user_version = 7")
+    c.commit()
+    c.close()
+    with Library(path) as lib:
+        assert lib.store.version == len(MIGRATIONS)
+        assert all(i >> SENTENCE_BITS == d for i, d in lib.store.query("SELECT id, doc_id FROM sentences"))
+        assert {q: lib.search(q).to_dict(orient="records") for q in before} == before

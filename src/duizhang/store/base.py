@@ -67,27 +67,6 @@ BATCH_SECONDS = 1.0
 COMPRESS_MIN_SAVING = 0.1
 
 
-def page_of_hits(cond: str, nulls_last: str = "") -> str:
-    """The SQL of one page of search hits (``LIMIT ? OFFSET ?``) whose sentences meet
-    ``cond``, newest documents first (``nulls_last``: what the backend needs to put
-    documents without a date last, as SQLite does by itself).
-
-    The page is chosen first and the sentence texts cut from their documents after:
-    cutting them for every hit before the sort read each hit's whole document (a
-    one-character word matches thousands of sentences).
-    """
-    return (
-        "WITH page AS (SELECT s.doc_id, s.start, s.\"end\", s.section, d.name, d.region, d.delivered_date "
-        f"FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond} "
-        f"ORDER BY d.delivered_date DESC{nulls_last}, d.id, s.start LIMIT ? OFFSET ?) "
-        "SELECT p.doc_id, p.name AS doc, p.region, p.start, p.\"end\", sec.title AS section, "
-        "substr(c.text, p.start + 1, p.\"end\" - p.start) AS sentence "
-        "FROM page p JOIN contents c ON c.doc_id = p.doc_id "
-        "LEFT JOIN sections sec ON sec.doc_id = p.doc_id AND sec.idx = p.section "
-        f"ORDER BY p.delivered_date DESC{nulls_last}, p.doc_id, p.start"
-    )
-
-
 class StoreError(DuizhangError):
     """A library that cannot be opened or written as asked (missing, too old for
     read-only use, its disk full, another writer holding it too long, a server that

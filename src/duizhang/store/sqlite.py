@@ -9,6 +9,7 @@ readers (the web app) go on while a batch is written.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sqlite3
 import time
@@ -27,9 +28,8 @@ from .base import (
     Batch,
     Store,
     StoreError,
-    page_of_hits,
 )
-from .sqlite_schema import MIGRATIONS, sentence_bodies, statements
+from .sqlite_schema import MIGRATIONS, SENTENCE_BITS, sentence_bodies, sentence_id, statements
 
 #: How often a transaction is tried again when SQLite answers "busy" at once (it can,
 #: in WAL mode, without waiting for the busy timeout), and the first pause.
@@ -277,9 +277,9 @@ class SQLiteStore(Store):
         self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
     def _index_sentences(self, doc_id: int, text: str, sentences: list[tuple[int, int, int | None, str]]) -> None:
-        # Ids given here so that sentences and their index rows go in two statements,
-        # not two per sentence (the writer's main cost with --jobs).
-        ids = self._new_ids("sentences", len(sentences))
+        # Ids given here (each says its document, see search) so that sentences and
+        # their index rows go in two statements, not two per sentence.
+        ids = [sentence_id(doc_id, i) for i in range(len(sentences))]
         self.conn.executemany(
             'INSERT INTO sentences (id, doc_id, start, "end", section) VALUES (?,?,?,?,?)',
             [(i, doc_id, a, b, sec) for i, (a, b, sec, _) in zip(ids, sentences, strict=True)],
@@ -295,22 +295,43 @@ class SQLiteStore(Store):
         match = match_query(query)
         if match is None:
             return 0, []
+        # Every length of query is answered by the index (fulltext.py). A sentence's id
+        # says its document, so the index alone counts the hits of each document: no
+        # lookup per hit, of which a one-character word has tens of thousands.
+        per_doc = dict(self.conn.execute(
+            f"SELECT rowid >> {SENTENCE_BITS} AS doc, COUNT(*) FROM sentence_index WHERE sentence_index MATCH ? "
+            "GROUP BY doc", (match,)).fetchall())
+        if not per_doc:
+            return 0, []
         where, params = self._filters(region_codes, None, year, None)
-        # Every length of query is answered by the index (fulltext.py); the sentence
-        # text is read from the document, where the index keeps none.
-        cond = f"{where} AND s.id IN (SELECT rowid FROM sentence_index WHERE sentence_index MATCH ?)"
-        params.append(match)
-        if region_codes is None and not year:
-            # No region or year: the index counts its own hits (no join over every hit).
-            total = int(self.conn.execute(
-                "SELECT COUNT(*) FROM sentence_index WHERE sentence_index MATCH ?", (match,)).fetchone()[0])
-        else:
-            total = int(self.conn.execute(
-                f"SELECT COUNT(*) FROM sentences s JOIN documents d ON d.id = s.doc_id WHERE {cond}", params
-            ).fetchone()[0])
-        rows = self.conn.execute(page_of_hits(cond), [*params, limit, offset]).fetchall()
+        # The documents in scope that have hits, newest first (undated ones last).
+        docs = [int(r[0]) for r in self.conn.execute(
+            f"SELECT d.id FROM documents d WHERE {where} AND d.id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY d.delivered_date DESC, d.id", [*params, json.dumps(list(per_doc))])]
+        total = sum(per_doc[d] for d in docs)
+        # The page: the documents it falls in, then their hits in text order.
+        ids: list[int] = []
+        before = 0
+        for d in docs:
+            n = per_doc[d]
+            if before + n > offset:
+                got = [int(r[0]) for r in self.conn.execute(
+                    "SELECT rowid FROM sentence_index WHERE sentence_index MATCH ? AND rowid BETWEEN ? AND ? "
+                    "ORDER BY rowid", (match, sentence_id(d, 0), sentence_id(d + 1, 0) - 1))]
+                ids += got[max(0, offset - before):offset + limit - before]
+            before += n
+            if before >= offset + limit:
+                break
+        if not ids:
+            return total, []
+        rows = {int(r["id"]): r for r in self.conn.execute(
+            'SELECT s.id, s.doc_id, d.name AS doc, d.region, s.start, s."end", sec.title AS section, '
+            'substr(c.text, s.start + 1, s."end" - s.start) AS sentence '
+            "FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id "
+            "LEFT JOIN sections sec ON sec.doc_id = s.doc_id AND sec.idx = s.section "
+            f"WHERE s.id IN ({','.join('?' * len(ids))})", ids)}
         return total, [SearchHit(r["doc_id"], r["doc"], r["region"], r["section"], r["sentence"], r["start"], r["end"])
-                       for r in rows]
+                       for r in (rows[i] for i in ids if i in rows)]
 
     def analyze(self) -> None:
         """With no statistics, a year's national 对账单 picked the year index and
