@@ -100,14 +100,26 @@ def test_version_4_library_gets_the_new_index_and_keeps_raw_bytes(tmp_path: Path
 
 
 def test_raw_bytes_are_compressed_and_come_back_identical(tmp_path: Path) -> None:
-    data = (SAMPLE_REPORT * 20).encode("gb18030")
-    (tmp_path / "r.txt").write_bytes(data)
+    # A web page's bytes are compressed; a text file's bytes are its text encoded
+    # again, stored once; a text file whose text is not its bytes (broken into lines)
+    # is compressed. Each comes back byte for byte.
+    page = ("<html><head><title>政府工作报告</title></head><body><p>"
+            + SAMPLE_REPORT.replace("\n", "</p><p>") + "</p></body></html>") * 3
+    files = {"r.txt": (SAMPLE_REPORT * 20).encode("gb18030"), "p.html": page.encode("utf-8"),
+             "one-line.txt": SAMPLE_REPORT.replace("\n", "").encode("utf-8") * 20}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
     with Library(tmp_path / "x.db") as lib:
-        lib.add([tmp_path / "r.txt"])
-        stored, codec = lib.store.query("SELECT length(raw), raw_codec FROM contents")[0]
-        assert codec == "zlib" and stored < len(data) / 2
-        assert lib.raw(1)[1] == data
-    assert Store(tmp_path / "x.db", read_only=True).raw_bytes(1) == data
+        lib.add([tmp_path / n for n in files], keep_duplicates=True)  # one report in three files
+        stored = {r["name"]: (r["n"], r["raw_codec"]) for r in lib.store.query(
+            "SELECT d.name, length(c.raw) AS n, c.raw_codec FROM contents c JOIN documents d ON d.id = c.doc_id")}
+        assert stored["r.txt"] == (0, "text:gb18030")
+        assert stored["p.html"][1] == "zlib" and stored["p.html"][0] < len(files["p.html"]) / 2
+        assert stored["one-line.txt"][1] == "zlib"
+        ids = {d["name"]: d["id"] for d in lib.document_records()}
+        for name, data in files.items():
+            assert lib.raw(ids[name])[1] == data
+    assert Store(tmp_path / "x.db", read_only=True).raw_bytes(ids["r.txt"]) == files["r.txt"]
 
 
 def test_a_file_of_several_reports_is_told(tmp_path: Path) -> None:
