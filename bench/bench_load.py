@@ -62,8 +62,8 @@ def main() -> int:
         with Library(db) as lib:
             added = lib.add([src], jobs=2)
             lib.refresh_recon(added.regions)  # as `duizhang add` does: the stored 对账单
-            docs = [int(r["id"]) for r in lib.store.query("SELECT id FROM documents")]
-            years = [int(r[0]) for r in lib.store.query("SELECT DISTINCT year FROM doc_years ORDER BY year")]
+            docs = lib.store.document_ids()
+            years = sorted({y for d in lib.store.documents() for y in d.review_years + d.plan_years})
         print(f"library: {len(docs)} documents; {a.clients} clients for {a.seconds:.0f} s; "
               f"{a.workers} server process(es)")
         with socket.socket() as s:

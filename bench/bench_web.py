@@ -46,8 +46,8 @@ def main() -> int:
         with Library(db) as lib:
             added = lib.add([src], jobs=2)
             lib.refresh_recon(added.regions)  # as `duizhang add` does: the stored 对账单
-            docs = [int(r["id"]) for r in lib.store.query("SELECT id FROM documents")]
-            regions = [r["region"] for r in lib.store.query("SELECT DISTINCT region FROM documents WHERE region IS NOT NULL LIMIT 60")]
+            docs = lib.store.document_ids()
+            regions = [name for _, name in lib.regions() if name][:60]
             pairs = [(r, y) for r in regions[:30] for y in lib.years_with_pairs(lib.resolve_region(r)[0][0])]
         print(f"library: {len(docs)} documents")
         with socket.socket() as s:
