@@ -12,22 +12,10 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .base import (
-    BATCH_DOCUMENTS,
-    BATCH_SECONDS,
-    DEFAULT_DB,
-    RECON_FIELDS,
-    AlreadyStored,
-    Batch,
-    DocumentRefused,
-    Prepared,
-    SameReport,
-    Store,
-    StoreError,
-    pack,
-    prepare,
-    unpack,
-)
+from .base import BATCH_DOCUMENTS, BATCH_SECONDS, DEFAULT_DB, Batch, Store
+from .errors import AlreadyStored, DocumentRefused, SameReport, StoreError
+from .packing import Prepared, pack, prepare, unpack
+from .rows import RECON_FIELDS
 from .sqlite import SQLiteStore
 
 __all__ = [

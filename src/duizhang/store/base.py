@@ -10,90 +10,34 @@ one embedded file) and PostgreSQL (``postgres.py``, a team's server).
 from __future__ import annotations
 
 import json
-import re
-import zlib
 from abc import ABC, abstractmethod
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..fulltext import index_body
 from ..model import (
     MENTION_COLUMNS,
-    DuizhangError,
     Figure,
     Mention,
     ReconRow,
     Report,
     SearchHit,
     Section,
-    Side,
     StoredDocument,
-    section_finder,
 )
+from .errors import AlreadyStored, DocumentRefused, SameReport, StoreError
+from .packing import Prepared, prepare, unpack
+from .rows import DOCUMENT_SELECT, MENTION_SELECT, RECON_FIELDS, document_of, mention_of, record_of, row_of
 
 #: The library used when neither ``--db`` nor ``$DUIZHANG_DB`` names one.
 DEFAULT_DB = "duizhang.db"
-
-#: Columns of a stored 对账单 row, in table order (after ``id``).
-RECON_FIELDS = [
-    "region_code", "region", "year", "metric", "metric_id", "kind", "status", "ratio", "confidence", "note", "reason",
-    *[f"{side}_{f}" for side in ("target", "outcome")
-      for f in ("doc_id", "doc", "start", "end", "text", "value", "value_max", "qualifier", "sentence")],
-    "details",
-]
-
-#: Columns of ``documents`` a :class:`StoredDocument` is read from (the table's, in order).
-DOCUMENT_FIELDS = [
-    "id", "sha256", "name", "source", "encoding", "format", "title", "region", "region_code", "level", "doctype",
-    "delivered_date", "published_date", "session", "speaker", "speaker_title", "review_years", "plan_years",
-    "body_start", "body_end", "n_mentions", "n_targets", "warnings", "parser_version", "added_at", "fingerprint",
-    "region_now", "region_now_code", "ocr_confidence",
-]
-
-#: Sentence boundaries for the full-text index.
-SENTENCE_RE = re.compile(r"[^。！!？?；;\n]+[。！!？?；;]?")
 
 #: A batch of documents commits after this many documents or seconds, whichever comes
 #: first (where the backend batches: SQLite, whose full-text index flushes at every
 #: commit); a second bounds what another writer waits and what a kill loses.
 BATCH_DOCUMENTS = 50
 BATCH_SECONDS = 1.0
-
-#: Raw bytes are stored zlib-compressed when that saves at least this share (text
-#: files and web pages: about half); PDFs and .docx are compressed already.
-COMPRESS_MIN_SAVING = 0.1
-
-
-class StoreError(DuizhangError):
-    """A library that cannot be opened or written as asked (missing, too old for
-    read-only use, its disk full, another writer holding it too long, a server that
-    does not answer)."""
-
-
-class DocumentRefused(StoreError):
-    """The database refused one document's values (not the library as a whole): the
-    file fails, and the batch goes on."""
-
-
-class SameReport(Exception):
-    """The report is already stored from another file (same text fingerprint)."""
-
-    def __init__(self, doc_id: int, source: str) -> None:
-        super().__init__(f"the same report as stored document {doc_id} ({source})")
-        self.doc_id = doc_id
-        self.source = source
-
-
-class AlreadyStored(Exception):
-    """Another writer stored the same bytes first (two ``add`` runs over one folder)."""
-
-    def __init__(self, doc_id: int) -> None:
-        super().__init__(f"already stored as document {doc_id}")
-        self.doc_id = doc_id
-
 
 @dataclass
 class Batch:
@@ -109,116 +53,6 @@ class Batch:
     index: list[tuple[int, str]] = field(default_factory=list)
 
 
-@dataclass
-class Prepared:
-    """What storing a report needs besides the report, computed where it was parsed
-    (a worker process with --jobs), so that the one writer only writes."""
-
-    raw: bytes  # as stored (compressed or not)
-    codec: str | None
-    sentences: list[tuple[int, int, int | None, str]]  # start, end, section, index body
-
-
-def prepare(report: Report, raw: bytes) -> Prepared:
-    """The stored form of a report's raw bytes and its indexed sentences."""
-    r = report
-    skip = sorted((s.start, s.end) for s in r.cleaned.boilerplate)
-    skip_starts = [a for a, _ in skip]
-    find = section_finder(r.sections)
-    sentences = []
-    for m in SENTENCE_RE.finditer(r.text, r.cleaned.body_start, r.cleaned.body_end):
-        sent = m.group().strip()
-        if len(sent) < 2:
-            continue
-        k = bisect_right(skip_starts, m.start()) - 1  # inside marked chrome?
-        if k >= 0 and m.start() < skip[k][1] or any(a <= m.start() < b for a, b in skip[max(0, k - 3):k]):
-            continue
-        a = m.start() + m.group().find(sent)
-        sentences.append((a, a + len(sent), find(a), index_body(sent)))
-    packed, codec = pack(raw, r.text, r.encoding if r.format == "txt" else None)
-    return Prepared(packed, codec, sentences)
-
-
-def pack(raw: bytes, text: str | None = None, encoding: str | None = None) -> tuple[bytes, str | None]:
-    r"""The bytes to store and their codec (None: as they are).
-
-    A plain-text file whose text, encoded again, gives back its bytes exactly is
-    stored once: as its text, with the codec ``text:ENCODING`` and no bytes (the raw
-    bytes of a .txt were a second copy of its text, 1.2 bytes per character of it).
-
-    >>> data = "政府工作报告".encode() * 100
-    >>> packed, codec = pack(data)
-    >>> codec, unpack(packed, codec) == data, pack(b"%PDF-1.4 x")[1]
-    ('zlib', True, None)
-    >>> t = "政府工作报告\r\n"
-    >>> pack(t.encode("gb18030"), t, "gb18030"), unpack(b"", "text:gb18030", t) == t.encode("gb18030")
-    ((b'', 'text:gb18030'), True)
-    """
-    if text is not None and encoding:
-        try:
-            if text.encode(encoding) == raw:
-                return b"", f"text:{encoding}"
-        except (LookupError, UnicodeError):
-            pass  # not an encoding Python writes, or a text it cannot: kept as bytes
-    packed = zlib.compress(raw, 6)
-    if len(packed) <= (1 - COMPRESS_MIN_SAVING) * len(raw):
-        return packed, "zlib"
-    return raw, None
-
-
-def unpack(stored: bytes, codec: str | None, text: str | None = None) -> bytes:
-    """The raw bytes of a document exactly as read from its file (``text``: the
-    document's stored text, needed for the codec ``text:ENCODING``)."""
-    if codec is None:
-        return bytes(stored)
-    if codec == "zlib":
-        return zlib.decompress(stored)
-    if codec.startswith("text:") and text is not None:
-        return text.encode(codec[5:])
-    raise StoreError(f"raw bytes stored with an unknown codec {codec!r} (a newer duizhang wrote them?)")
-
-
-def record_of(r: ReconRow) -> dict[str, Any]:
-    """A 对账单 row as the columns of the stored table (``RECON_FIELDS``)."""
-    d = r.flat()
-    d["details"] = json.dumps([x.to_dict() for x in r.details], ensure_ascii=False)
-    return d
-
-
-def row_of(rec: Mapping[str, Any]) -> ReconRow:
-    """A stored 对账单 row back as a :class:`ReconRow`."""
-    def side(name: str) -> Side | None:
-        if rec[f"{name}_text"] is None:
-            return None
-        return Side(rec[f"{name}_doc"], rec[f"{name}_start"], rec[f"{name}_end"], rec[f"{name}_text"],
-                    rec[f"{name}_value"], rec[f"{name}_value_max"], rec[f"{name}_qualifier"], rec[f"{name}_doc_id"],
-                    sentence=rec[f"{name}_sentence"])
-
-    details = [Side(d["doc"], d["start"], d["end"], d["text"], d["value"], d["value_max"], d["qualifier"],
-                    sentence=d.get("sentence")) for d in json.loads(rec["details"] or "[]")]
-    return ReconRow(rec["region"], rec["region_code"], rec["year"], rec["metric"], rec["metric_id"], rec["kind"],
-                    side("target"), side("outcome"), rec["status"], rec["ratio"], rec["confidence"], rec["note"],
-                    details, rec["reason"])
-
-
-def document_of(row: Mapping[str, Any]) -> StoredDocument:
-    d = {k: row[k] for k in DOCUMENT_FIELDS}
-    for k in ("review_years", "plan_years", "warnings"):
-        d[k] = json.loads(d[k] or "[]")
-    if d["added_at"] is not None:
-        d["added_at"] = str(d["added_at"])
-    return StoredDocument(**d)
-
-
-def mention_of(row: Mapping[str, Any], doc: str) -> Mention:
-    m = Mention(doc=doc, **{k: row[k] for k in MENTION_COLUMNS})
-    if m.context is None:
-        m.context = ""
-    return m
-
-
-_MENTION_COLS = ", ".join(f"m.{c}" if c != "end" else 'm."end"' for c in MENTION_COLUMNS)
-_DOC_COLS = ", ".join(f"d.{c}" for c in DOCUMENT_FIELDS)
 
 
 class Store(ABC):
@@ -467,14 +301,14 @@ class Store(ABC):
     # -- reading documents -----------------------------------------------
 
     def document(self, doc_id: int) -> StoredDocument | None:
-        rows = self._rows(f"SELECT {_DOC_COLS} FROM documents d WHERE d.id = ?", (doc_id,))
+        rows = self._rows(f"SELECT {DOCUMENT_SELECT} FROM documents d WHERE d.id = ?", (doc_id,))
         return document_of(rows[0]) if rows else None
 
     def documents_by_id(self, doc_ids: Sequence[int]) -> dict[int, StoredDocument]:
         ids = sorted(set(doc_ids))
         if not ids:
             return {}
-        rows = self._rows(f"SELECT {_DOC_COLS} FROM documents d WHERE d.id IN ({','.join('?' * len(ids))})", ids)
+        rows = self._rows(f"SELECT {DOCUMENT_SELECT} FROM documents d WHERE d.id IN ({','.join('?' * len(ids))})", ids)
         return {int(r["id"]): document_of(r) for r in rows}
 
     def document_ids(self) -> list[int]:
@@ -505,7 +339,7 @@ class Store(ABC):
         with ``limit``/``offset``; ordered by region, delivery date and name."""
         where, params = self._filters(region_codes, level, year, doctype)
         page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-        rows = self._rows(f"SELECT {_DOC_COLS} FROM documents d WHERE {where} "
+        rows = self._rows(f"SELECT {DOCUMENT_SELECT} FROM documents d WHERE {where} "
                           f"ORDER BY d.region_code NULLS FIRST, d.delivered_date NULLS FIRST, d.name, d.id{page}", params)
         return [document_of(r) for r in rows]
 
@@ -518,7 +352,7 @@ class Store(ABC):
         """The documents of one unit, in order of delivery: those under its code and,
         for a unit re-coded since (徐水县 130625 → 徐水区 130609), those whose unit of
         today it is."""
-        rows = self._rows(f"SELECT {_DOC_COLS} FROM documents d WHERE d.region_code = ? OR d.region_now_code = ? "
+        rows = self._rows(f"SELECT {DOCUMENT_SELECT} FROM documents d WHERE d.region_code = ? OR d.region_now_code = ? "
                           "ORDER BY d.delivered_date NULLS FIRST, d.id", (code, code))
         return [document_of(r) for r in rows]
 
@@ -560,7 +394,7 @@ class Store(ABC):
     def _figures(self, where: str, params: Sequence[Any], order: str = "d.delivered_date NULLS FIRST, d.id, m.start",
                  join: str = "") -> list[Figure]:
         rows = self._rows(f"SELECT m.doc_id, d.name AS doc_name, d.region AS doc_region, d.region_code AS doc_code, "
-                          f"{_MENTION_COLS} FROM mentions m JOIN documents d ON d.id = m.doc_id {join} "
+                          f"{MENTION_SELECT} FROM mentions m JOIN documents d ON d.id = m.doc_id {join} "
                           f"WHERE {where} ORDER BY {order}", params)
         return [Figure(mention_of(r, r["doc_name"]), int(r["doc_id"]), r["doc_region"], r["doc_code"]) for r in rows]
 

@@ -24,7 +24,8 @@ from psycopg.rows import dict_row
 from ..fulltext import search_body, search_parts
 from ..model import Report, SearchHit
 from . import shown
-from .base import BATCH_DOCUMENTS, BATCH_SECONDS, Batch, Store, StoreError
+from .base import BATCH_DOCUMENTS, BATCH_SECONDS, Batch, Store
+from .errors import StoreError
 from .postgres_schema import MIGRATION_LOCK, MIGRATIONS
 
 #: Seconds to wait for the server to answer a connection.

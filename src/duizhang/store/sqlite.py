@@ -27,8 +27,8 @@ from .base import (
     DEFAULT_DB,
     Batch,
     Store,
-    StoreError,
 )
+from .errors import StoreError
 from .sqlite_schema import MIGRATIONS, SENTENCE_BITS, sentence_bodies, sentence_id, statements
 
 #: How often a transaction is tried again when SQLite answers "busy" at once (it can,

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from ..fulltext import CREATE_INDEX, index_body
-from .base import pack
+from .packing import pack
 
 #: Numbered migrations: each entry brings the schema from version i to i+1 (SQL, or a
 #: function of the connection where rows must be rewritten in Python).

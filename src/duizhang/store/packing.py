@@ -1,0 +1,90 @@
+"""The stored form of a report, made where it was parsed (a worker with --jobs):
+its raw bytes as stored (compressed, or given by its text) and its indexed sentences.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from ..fulltext import index_body
+from ..model import Report, section_finder
+from .errors import StoreError
+
+#: Sentence boundaries for the full-text index.
+SENTENCE_RE = re.compile(r"[^。！!？?；;\n]+[。！!？?；;]?")
+
+#: Raw bytes are stored zlib-compressed when that saves at least this share (text
+#: files and web pages: about half); PDFs and .docx are compressed already.
+COMPRESS_MIN_SAVING = 0.1
+
+
+@dataclass
+class Prepared:
+    """What storing a report needs besides the report, computed where it was parsed
+    (a worker process with --jobs), so that the one writer only writes."""
+
+    raw: bytes  # as stored (compressed or not)
+    codec: str | None
+    sentences: list[tuple[int, int, int | None, str]]  # start, end, section, index body
+
+
+def prepare(report: Report, raw: bytes) -> Prepared:
+    """The stored form of a report's raw bytes and its indexed sentences."""
+    r = report
+    skip = sorted((s.start, s.end) for s in r.cleaned.boilerplate)
+    skip_starts = [a for a, _ in skip]
+    find = section_finder(r.sections)
+    sentences = []
+    for m in SENTENCE_RE.finditer(r.text, r.cleaned.body_start, r.cleaned.body_end):
+        sent = m.group().strip()
+        if len(sent) < 2:
+            continue
+        k = bisect_right(skip_starts, m.start()) - 1  # inside marked chrome?
+        if k >= 0 and m.start() < skip[k][1] or any(a <= m.start() < b for a, b in skip[max(0, k - 3):k]):
+            continue
+        a = m.start() + m.group().find(sent)
+        sentences.append((a, a + len(sent), find(a), index_body(sent)))
+    packed, codec = pack(raw, r.text, r.encoding if r.format == "txt" else None)
+    return Prepared(packed, codec, sentences)
+
+
+def pack(raw: bytes, text: str | None = None, encoding: str | None = None) -> tuple[bytes, str | None]:
+    r"""The bytes to store and their codec (None: as they are).
+
+    A plain-text file whose text, encoded again, gives back its bytes exactly is
+    stored once: as its text, with the codec ``text:ENCODING`` and no bytes (the raw
+    bytes of a .txt were a second copy of its text, 1.2 bytes per character of it).
+
+    >>> data = "政府工作报告".encode() * 100
+    >>> packed, codec = pack(data)
+    >>> codec, unpack(packed, codec) == data, pack(b"%PDF-1.4 x")[1]
+    ('zlib', True, None)
+    >>> t = "政府工作报告\r\n"
+    >>> pack(t.encode("gb18030"), t, "gb18030"), unpack(b"", "text:gb18030", t) == t.encode("gb18030")
+    ((b'', 'text:gb18030'), True)
+    """
+    if text is not None and encoding:
+        try:
+            if text.encode(encoding) == raw:
+                return b"", f"text:{encoding}"
+        except (LookupError, UnicodeError):
+            pass  # not an encoding Python writes, or a text it cannot: kept as bytes
+    packed = zlib.compress(raw, 6)
+    if len(packed) <= (1 - COMPRESS_MIN_SAVING) * len(raw):
+        return packed, "zlib"
+    return raw, None
+
+
+def unpack(stored: bytes, codec: str | None, text: str | None = None) -> bytes:
+    """The raw bytes of a document exactly as read from its file (``text``: the
+    document's stored text, needed for the codec ``text:ENCODING``)."""
+    if codec is None:
+        return bytes(stored)
+    if codec == "zlib":
+        return zlib.decompress(stored)
+    if codec.startswith("text:") and text is not None:
+        return text.encode(codec[5:])
+    raise StoreError(f"raw bytes stored with an unknown codec {codec!r} (a newer duizhang wrote them?)")
