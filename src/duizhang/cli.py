@@ -242,6 +242,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
 
 db_option = click.option(
     "--db", type=click.Path(dir_okay=False), envvar="DUIZHANG_DB", default=DEFAULT_DB, show_default=True,
+    metavar="LIBRARY",
     help="Library: a file (SQLite, created if missing), or a PostgreSQL server a team shares "
     "(postgresql://user@host/dbname). Also read from $DUIZHANG_DB.",
 )
@@ -321,7 +322,8 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, from_
     not added either, and the summary names the stored document it repeats;
     --keep-duplicates stores both (the 对账单 then counts the report twice).
     Each document is written whole or not at all, so an interrupted run
-    leaves a valid library.
+    leaves a valid library. Several add runs may write into one library at
+    once; into a PostgreSQL library, from several machines.
 
     \b
     duizhang add reports/ --jobs 2
