@@ -241,3 +241,17 @@ def test_a_dropped_connection_is_made_again(pg_server: Server) -> None:
     assert client.get("/api/documents").status_code == 200
     client.close()
     pg_server.drop_database(url)
+
+
+def test_the_tables_hold_every_field_of_a_figure(db: str) -> None:
+    # The Mention dataclass is the one list of a figure's fields: each backend's
+    # mentions table has exactly those columns, plus its keys.
+    from duizhang.model import MENTION_COLUMNS
+
+    with open_store(db) as s:
+        if s.backend == "sqlite":
+            cols = [r[1] for r in s.query("PRAGMA table_info(mentions)")]  # type: ignore[attr-defined]
+        else:
+            cols = [r["column_name"] for r in s._rows(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'mentions'")]
+    assert sorted(cols) == sorted(["id", "doc_id", "section_id", *MENTION_COLUMNS])
