@@ -33,6 +33,11 @@ def _report(i: int) -> str:
     return SAMPLE_REPORT.replace("5.2%", f"{5 + i / 100:.2f}%").replace("1.2万余人", f"{i + 1}万余人")
 
 
+#: Reports in an add that must still be running when the test signals it (400 were
+#: all stored within the second the test waits, once storing got faster).
+LONG_ADD = 3000
+
+
 def _write_reports(folder: Path, n: int, start: int = 0) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -230,7 +235,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_pool_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
-    _write_reports(tmp_path / "in", 400)
+    _write_reports(tmp_path / "in", LONG_ADD)
     proc = subprocess.Popen([sys.executable, "-m", "duizhang.cli", "add", "--db", str(tmp_path / "x.db"),
                              "--jobs", "2", str(tmp_path / "in")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: list[int] = []
@@ -249,7 +254,7 @@ def test_pool_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> Non
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_ctrl_c_with_jobs_prints_no_worker_tracebacks(tmp_path: Path) -> None:
-    _write_reports(tmp_path / "in", 400)
+    _write_reports(tmp_path / "in", LONG_ADD)
     db = tmp_path / "x.db"
     proc = subprocess.Popen([sys.executable, "-m", "duizhang.cli", "add", "--db", str(db), "--jobs", "2",
                              str(tmp_path / "in")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
