@@ -221,8 +221,18 @@ def test_busy_library_waits_for_the_other_writer(tmp_path: Path) -> None:
 
 
 def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(x) for x in path.read_text().split()] if path.exists() else []
+    # A process may end between the listing and the reading: then it has none.
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""  # ended meanwhile
 
 
 def _alive(pid: int) -> bool:
@@ -242,7 +252,7 @@ def test_pool_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> Non
     deadline = time.time() + 60
     while time.time() < deadline and len(workers) < 2:
         time.sleep(0.2)
-        workers = [c for c in _children(proc.pid) if "python" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+        workers = [c for c in _children(proc.pid) if "python" in _cmdline(c)]
     assert len(workers) >= 2, "the pool never started"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
