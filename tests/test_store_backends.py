@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from duizhang import __version__
 from duizhang.cli import main
-from duizhang.library import Library
+from duizhang.library import Library, LibraryError
 from duizhang.model import RawDocument
 from duizhang.pipeline import raw_to_report
 from duizhang.store import AlreadyStored, SameReport, StoreError, open_store
@@ -219,6 +219,10 @@ def test_a_library_moves_to_another_whole(seeds_sqlite: Library, db: str) -> Non
             (d["name"], d["sha256"], d["source"]) for d in seeds_sqlite.document_records()]
         assert [r.to_dict() for r in moved.reconcile_rows()] == [r.to_dict() for r in seeds_sqlite.reconcile_rows()]
         assert moved.raw(1)[1] == seeds_sqlite.raw(1)[1]
+        again = moved.add_library(seeds_sqlite.path)  # the Python API: nothing new to add
+        assert not again.added and len(again.skipped) == len(moved.document_records())
+        with pytest.raises(LibraryError):
+            moved.add_library(db)
 
 
 def test_a_dropped_connection_is_made_again(pg_server: Server) -> None:

@@ -267,7 +267,7 @@ def _add_parallel(
 def add_one(db: Store, name: str, data: bytes) -> tuple[str, str, int | None]:
     """Ingest one uploaded file: (outcome, message, document id); outcome is added/skipped/failed.
 
-    The caller refreshes the 对账单 of the report's region (``regions_of``).
+    The caller brings the 对账单 of the stored report's region up to date.
 
     Raises :class:`StoreError` when the library cannot be written (a full disk).
     """
@@ -307,11 +307,6 @@ def reparse(db: Store, progress: Callable[[str, str], None] | None = None) -> Ad
         if progress:
             progress(raw.source, "reparsed")
     return summary
-
-
-def regions_of(report: Report) -> list[str]:
-    """The region codes whose stored 对账单 a new report of this unit changes."""
-    return [c for c in (report.meta.region_code, report.meta.region_now_code) if c]
 
 
 def stored_documents(source: Store) -> Iterator[RawDocument]:

@@ -161,9 +161,6 @@ class Library:
 
     def regions(self) -> list[tuple[str, str]]:
         """Every unit held: (code, name), by code."""
-        return self._held()
-
-    def _held(self) -> list[tuple[str, str]]:
         seen: dict[str, str] = {}
         for code, name, _, _ in self.store.regions():
             seen.setdefault(code, name)
@@ -173,7 +170,7 @@ class Library:
 
     def reconcile_rows(self, region: str | None = None, year: int | None = None) -> list[ReconRow]:
         """The 对账单 rows; ``region`` by name, part of a name or code (None = every region)."""
-        codes = statement_units(self.store, region, year) if region else self._held()
+        codes = statement_units(self.store, region, year) if region else self.regions()
         rows: list[ReconRow] = []
         fresh = self.store.recon_fresh()
         for code, name in codes:

@@ -7,10 +7,10 @@ recomputes a unit's rows when a report of it is added or the library reparsed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from .model import ReconRow, StoredDocument
+from .model import Figure, ReconRow, StoredDocument
 from .reconcile import (
     Side,
     explain,
@@ -58,12 +58,19 @@ def year_statement(store: Store, code: str, name: str, year: int, t_docs: Sequen
     """One year's rows: the year's targets beside the outcomes reported for it."""
     if not t_docs or not o_docs:
         return []
+    cache: dict[int, str] = {}
+
+    def text_of(doc_id: int) -> str:  # each document's text read once for the year
+        if doc_id not in cache:
+            cache[doc_id] = store.text(doc_id)
+        return cache[doc_id]
+
     targets = year_targets(store.figures([d.id for d in t_docs], ["target"]), t_docs, year)
-    outcomes = year_outcomes(store.figures([d.id for d in o_docs], ["actual", "estimate"]), year)
+    reported = store.figures([d.id for d in o_docs], ["actual", "estimate"])
     texts: dict[str, str] = {}
     qual: list[Side] = []
     for d in t_docs:
-        text = texts[d.name] = store.text(d.id)
+        text = texts[d.name] = text_of(d.id)
         ms = [f.mention for f in targets if f.doc_id == d.id]
         seen: set[tuple[int, str | None]] = set()
         # The structure stage marks the year's targets paragraph as a `targets` section
@@ -75,34 +82,27 @@ def year_statement(store: Store, code: str, name: str, year: int, t_docs: Sequen
                 if (q.start, q.metric_id) not in seen:
                     seen.add((q.start, q.metric_id))
                     qual.append(Side(q.doc, q.start, q.end, q.text, None, None, None, d.id, q.metric_id))
-    rows = reconcile(targets, outcomes, year, name, code, texts=texts, qualitative=qual)
-    fill_qualitative_outcomes(rows, _review_sources(store, o_docs))
-    _explain(store, rows, o_docs)
+    rows = reconcile(targets, year_outcomes(reported, year), year, name, code, texts=texts, qualitative=qual)
+    fill_qualitative_outcomes(rows, _review_sources(store, o_docs, text_of))
+    _explain(rows, reported, text_of)
     return rows
 
 
-def _review_sources(store: Store, docs: Sequence[StoredDocument]) -> list[tuple[str, int | None, str, list[tuple[int, int]]]]:
+def _review_sources(store: Store, docs: Sequence[StoredDocument], text_of: Callable[[int], str]
+                    ) -> list[tuple[str, int | None, str, list[tuple[int, int]]]]:
     """(name, id, text, review spans) of the documents that report a year's outcomes."""
     out: list[tuple[str, int | None, str, list[tuple[int, int]]]] = []
     for d in docs:
         spans = [(s.start, s.end) for s in store.sections(d.id) if s.role == "review" and s.parent is None]
         body = [(d.body_start or 0, d.body_end or 0)]
-        out.append((d.name, d.id, store.text(d.id), spans or body))
+        out.append((d.name, d.id, text_of(d.id), spans or body))
     return out
 
 
-def _explain(store: Store, rows: list[ReconRow], o_docs: Sequence[StoredDocument]) -> None:
+def _explain(rows: list[ReconRow], reported: Sequence[Figure], text_of: Callable[[int], str]) -> None:
     """Each side's sentence, and a reason for each row (a five-year figure where the year's is missing)."""
-    cache: dict[int, str] = {}
-
-    def text_of(doc_id: int) -> str:
-        if doc_id not in cache:
-            cache[doc_id] = store.text(doc_id)
-        return cache[doc_id]
-
     # Figures over several years (五年累计…, 年均…): no year, by document and position.
-    undated = sorted((f for f in store.figures([d.id for d in o_docs], ["actual", "estimate"])
-                      if f.mention.year is None and f.mention.metric_id),
+    undated = sorted((f for f in reported if f.mention.year is None and f.mention.metric_id),
                      key=lambda f: (f.doc_id or 0, f.mention.start))
     for row in rows:
         t, o = row.target, row.outcome
