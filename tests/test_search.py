@@ -170,33 +170,109 @@ def test_extract_to_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "cannot write" in res.output and "Traceback" not in res.output
 
 
-def test_version_7_library_renumbers_its_sentences_by_document(tmp_path: Path) -> None:
-    # Migration 8: a sentence's id says its document; the index is rebuilt under the
-    # new ids and every search answers as before.
-    from duizhang.store.sqlite_schema import SENTENCE_BITS
+def _as_version_8(path: Path) -> None:
+    """Turn a library back into schema 8: plain texts, sentences with a doc_id column."""
+    from duizhang.store.packing import unpack_text
+    from duizhang.store.sqlite_schema import SENTENCE_BITS, SENTENCE_TEXTS_8
 
+    c = sqlite3.connect(path)
+    c.execute("DROP VIEW sentence_texts")
+    for doc_id, stored in c.execute("SELECT doc_id, text FROM contents").fetchall():
+        c.execute("UPDATE contents SET text = ? WHERE doc_id = ?", (unpack_text(stored), doc_id))
+    c.execute("ALTER TABLE contents DROP COLUMN text_size")
+    c.execute("ALTER TABLE contents DROP COLUMN text_chars")
+    c.execute("""CREATE TABLE sentences_old (id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL, section INTEGER)""")
+    c.execute(f'INSERT INTO sentences_old SELECT id, id >> {SENTENCE_BITS}, start, "end", section FROM sentences')
+    c.execute("DROP TABLE sentences")
+    c.execute("ALTER TABLE sentences_old RENAME TO sentences")
+    c.execute("CREATE INDEX sentences_doc ON sentences(doc_id)")
+    for stmt in _statements(SENTENCE_TEXTS_8):
+        c.execute(stmt)
+    c.execute("PRAGMA user_version = 8")
+    c.commit()
+    c.execute("VACUUM")
+    c.close()
+
+
+def _three_reports(tmp_path: Path) -> Path:
     folder = tmp_path / "in"
     folder.mkdir()
     for i in range(3):
-        (folder / f"r{i}.txt").write_text(SAMPLE_REPORT.replace("12个", f"{i + 13}个"), encoding="utf-8")
+        (folder / f"r{i}.txt").write_text(SAMPLE_REPORT.replace("12个", f"{i + 13}个") * 4, encoding="utf-8")
+    return folder
+
+
+SEARCHES = ("消", "老旧小区", "养老 服务", "，")
+
+
+def test_version_7_library_renumbers_its_sentences_by_document(tmp_path: Path) -> None:
+    # Migration 8: a sentence's id says its document; the index is rebuilt under the
+    # new ids and every search answers as before.
+    from duizhang.store.sqlite_schema import SENTENCE_BITS, _sentence_bodies_8
+
     path = tmp_path / "x.db"
     with Library(path) as lib:
-        lib.add([folder])
-        before = {q: lib.search(q).to_dict(orient="records") for q in ("消", "老旧小区", "养老 服务", "，")}
+        lib.add([_three_reports(tmp_path)])
+        before = {q: lib.search(q).to_dict(orient="records") for q in SEARCHES}
+    _as_version_8(path)
     c = sqlite3.connect(path)  # back to version 7: sentences numbered 1, 2, 3, … across documents
     old = [i for (i,) in c.execute("SELECT id FROM sentences ORDER BY id")]
     c.execute("UPDATE sentences SET id = -id")
     c.executemany("UPDATE sentences SET id = ? WHERE id = ?", [(n, -i) for n, i in enumerate(old, 1)])
     c.execute("DROP TABLE sentence_index")
     c.execute(CREATE_INDEX)
-    from duizhang.store.sqlite_schema import sentence_bodies
-
     for (doc_id,) in c.execute("SELECT id FROM documents").fetchall():
-        c.executemany("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)", sentence_bodies(c, doc_id))
+        c.executemany("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)", _sentence_bodies_8(c, doc_id))
     c.execute("PRAGMA user_version = 7")
     c.commit()
     c.close()
     with Library(path) as lib:
         assert lib.store.version == len(MIGRATIONS)
-        assert all(i >> SENTENCE_BITS == d for i, d in lib.store.query("SELECT id, doc_id FROM sentences"))
-        assert {q: lib.search(q).to_dict(orient="records") for q in before} == before
+        ids = [i for (i,) in lib.store.query("SELECT id FROM sentences")]
+        assert {i >> SENTENCE_BITS for i in ids} == {d for (d,) in lib.store.query("SELECT id FROM documents")}
+        assert {q: lib.search(q).to_dict(orient="records") for q in SEARCHES} == before
+
+
+def test_version_8_library_compresses_its_texts_and_gets_smaller(tmp_path: Path) -> None:
+    # Migration 9: texts stored compressed, sentences without a doc_id column or its
+    # index; every text, raw file and search as before, and the file smaller.
+    path = tmp_path / "x.db"
+    with Library(path) as lib:
+        lib.add([_three_reports(tmp_path)])
+        ids = [d for (d,) in lib.store.query("SELECT id FROM documents")]
+        texts = {d: lib.store.text(d) for d in ids}
+        raws = {d: lib.store.raw_bytes(d) for d in ids}
+        before = {q: lib.search(q).to_dict(orient="records") for q in SEARCHES}
+        view = lib.store.query("SELECT * FROM sentence_texts ORDER BY id")
+    _as_version_8(path)
+    old_size = path.stat().st_size
+    assert all(isinstance(t, str) for (t,) in sqlite3.connect(path).execute("SELECT text FROM contents"))
+    with Library(path) as lib:
+        assert lib.store.version == len(MIGRATIONS)
+        assert {d: lib.store.text(d) for d in ids} == texts
+        assert {d: lib.store.raw_bytes(d) for d in ids} == raws
+        assert {q: lib.search(q).to_dict(orient="records") for q in SEARCHES} == before
+        assert [tuple(r) for r in lib.store.query("SELECT * FROM sentence_texts ORDER BY id")] == [tuple(r) for r in view]
+        assert all(isinstance(t, bytes) for (t,) in lib.store.query("SELECT text FROM contents"))
+        assert lib.store.text_chars() == sum(map(len, texts.values()))
+        assert lib.store.size_bytes() < old_size
+
+
+def test_sentence_texts_reads_compressed_text_in_plain_sql(tmp_path: Path) -> None:
+    # The view uses sqlar_uncompress as the sqlite3 shell defines it; any connection
+    # that registers it (the library's own, Datasette's through our plugin) reads text.
+    from duizhang.store.packing import sqlar_uncompress
+
+    path = tmp_path / "x.db"
+    with Library(path) as lib:
+        lib.add([_three_reports(tmp_path)])
+        hit = lib.search("老旧小区").iloc[0]
+    c = sqlite3.connect(path)
+    with pytest.raises(sqlite3.OperationalError, match="sqlar_uncompress"):
+        c.execute("SELECT text FROM sentence_texts LIMIT 1").fetchall()
+    c.create_function("sqlar_uncompress", 2, sqlar_uncompress, deterministic=True)
+    rows = c.execute('SELECT text FROM sentence_texts WHERE doc_id = ? AND start = ? AND "end" = ?',
+                     (int(hit["doc_id"]), int(hit["start"]), int(hit["end"]))).fetchall()
+    assert rows == [(hit["sentence"],)]

@@ -65,8 +65,8 @@ def year_statement(store: Store, code: str, name: str, year: int, t_docs: Sequen
             cache[doc_id] = store.text(doc_id)
         return cache[doc_id]
 
-    targets = year_targets(store.figures([d.id for d in t_docs], ["target"]), t_docs, year)
-    reported = store.figures([d.id for d in o_docs], ["actual", "estimate"])
+    targets = year_targets(store.figures([d.id for d in t_docs], ["target"], text_of), t_docs, year)
+    reported = store.figures([d.id for d in o_docs], ["actual", "estimate"], text_of)
     texts: dict[str, str] = {}
     qual: list[Side] = []
     for d in t_docs:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +25,10 @@ from ..model import (
     SearchHit,
     Section,
     StoredDocument,
+    clause_before,
 )
 from .errors import AlreadyStored, DocumentRefused, SameReport, StoreError
-from .packing import Prepared, prepare, unpack
+from .packing import Prepared, prepare, unpack, unpack_text
 from .rows import DOCUMENT_SELECT, MENTION_SELECT, RECON_FIELDS, document_of, mention_of, record_of, row_of
 
 #: The library used when neither ``--db`` nor ``$DUIZHANG_DB`` names one.
@@ -233,8 +234,7 @@ class Store(ABC):
         rows = self._rows(f"INSERT INTO documents ({cols}) VALUES ({','.join('?' * len(values))}) RETURNING id",
                           list(values.values()))
         doc_id = int(rows[0]["id"])
-        self._run("INSERT INTO contents (doc_id, raw, text, raw_codec) VALUES (?,?,?,?)",
-                  (doc_id, p.raw, r.text, p.codec))
+        self._put_contents(doc_id, r.text, p)
         self._insert_rows("doc_years", ["doc_id", "year", "role"],
                           [(doc_id, y, "review") for y in m.review_years] + [(doc_id, y, "plan") for y in m.plan_years])
         # Section ids given here, so that each figure can name its section's id.
@@ -251,11 +251,18 @@ class Store(ABC):
         )
         self._insert_rows(
             "mentions", ["doc_id", *MENTION_COLUMNS, "section_id"],
-            [(doc_id, *(getattr(x, c) for c in MENTION_COLUMNS),
+            # A figure's context is not stored: it is words of the text before it, read
+            # back from the text (_figures); storing it was 0.55 bytes per character.
+            [(doc_id, *(getattr(x, c) if c != "context" else None for c in MENTION_COLUMNS),
               section_ids[x.section] if x.section is not None else None) for x in r.mentions],
         )
         self._index_sentences(doc_id, r.text, p.sentences)
         return doc_id
+
+    def _put_contents(self, doc_id: int, text: str, p: Prepared) -> None:
+        """A document's raw bytes and text (kept as it is: PostgreSQL compresses long
+        values itself)."""
+        self._run("INSERT INTO contents (doc_id, raw, text, raw_codec) VALUES (?,?,?,?)", (doc_id, p.raw, text, p.codec))
 
     # -- the stored 对账单 ------------------------------------------------
 
@@ -366,7 +373,7 @@ class Store(ABC):
         rows = self._rows("SELECT text FROM contents WHERE doc_id = ?", (doc_id,))
         if not rows:
             raise StoreError(f"{self.path}: no document {doc_id}")
-        return str(rows[0]["text"])
+        return unpack_text(rows[0]["text"])
 
     def raw_bytes(self, doc_id: int) -> bytes:
         """A document's raw bytes, byte-identical to the file it was read from."""
@@ -392,31 +399,53 @@ class Store(ABC):
     # -- reading figures -------------------------------------------------
 
     def _figures(self, where: str, params: Sequence[Any], order: str = "d.delivered_date NULLS FIRST, d.id, m.start",
-                 join: str = "") -> list[Figure]:
+                 join: str = "", text_of: Callable[[int], str] | None = None) -> list[Figure]:
+        """Figures as stored; with ``text_of`` (a document's text by id) each gets its
+        context, the clause before it, from its document's text."""
         rows = self._rows(f"SELECT m.doc_id, d.name AS doc_name, d.region AS doc_region, d.region_code AS doc_code, "
                           f"{MENTION_SELECT} FROM mentions m JOIN documents d ON d.id = m.doc_id {join} "
                           f"WHERE {where} ORDER BY {order}", params)
-        return [Figure(mention_of(r, r["doc_name"]), int(r["doc_id"]), r["doc_region"], r["doc_code"]) for r in rows]
+        out = []
+        for r in rows:
+            m = mention_of(r, r["doc_name"])
+            if text_of is not None and not m.context:  # a context is stored by SQLite libraries before 9 only
+                m.context = clause_before(text_of(int(r["doc_id"])), m.start)
+            out.append(Figure(m, int(r["doc_id"]), r["doc_region"], r["doc_code"]))
+        return out
+
+    def _text_reader(self) -> Callable[[int], str]:
+        """A document's text by id, each read once."""
+        cache: dict[int, str] = {}
+
+        def text_of(doc_id: int) -> str:
+            if doc_id not in cache:
+                cache[doc_id] = self.text(doc_id)
+            return cache[doc_id]
+        return text_of
 
     def mentions(self, doc_id: int) -> list[Mention]:
-        """A document's figures in text order."""
-        return [f.mention for f in self._figures("m.doc_id = ?", (doc_id,), "m.start")]
+        """A document's figures in text order, each with its context."""
+        return [f.mention for f in self._figures("m.doc_id = ?", (doc_id,), "m.start", text_of=self._text_reader())]
 
-    def figures(self, doc_ids: Sequence[int], stances: Sequence[str]) -> list[Figure]:
-        """The figures of some documents with one of these stances, in delivery order."""
+    def figures(self, doc_ids: Sequence[int], stances: Sequence[str],
+                text_of: Callable[[int], str] | None = None) -> list[Figure]:
+        """The figures of some documents with one of these stances, in delivery order,
+        each with its context (``text_of``: a document's text by id, when the caller
+        reads the texts anyway)."""
         if not doc_ids or not stances:
             return []
         return self._figures(f"m.doc_id IN ({','.join('?' * len(doc_ids))}) "
-                             f"AND m.stance IN ({','.join('?' * len(stances))})", [*doc_ids, *stances])
+                             f"AND m.stance IN ({','.join('?' * len(stances))})", [*doc_ids, *stances],
+                             text_of=text_of or self._text_reader())
 
     def all_figures(self, stance: str | None = None) -> list[Figure]:
-        """Every stored figure (of one stance), by document and position."""
+        """Every stored figure (of one stance), by document and position (no context)."""
         return self._figures("m.stance = ?" if stance else "1=1", (stance,) if stance else (), "m.doc_id, m.start")
 
     def metric_figures(self, metric_id: str | None = None, phrase: str | None = None, kind: str | None = None,
                        region_codes: Sequence[str] | None = None) -> list[Figure]:
         """Dated figures of one indicator (a core id, or words of its phrase), by
-        region, year, delivery and position: what ``compare`` tabulates."""
+        region, year, delivery and position: what ``compare`` tabulates (no context)."""
         where = ["m.year IS NOT NULL", "m.stance != 'other'"]
         params: list[Any] = []
         if metric_id:

@@ -29,7 +29,8 @@ from .base import (
     Store,
 )
 from .errors import StoreError
-from .sqlite_schema import MIGRATIONS, SENTENCE_BITS, sentence_bodies, sentence_id, statements
+from .packing import Prepared, sqlar_uncompress
+from .sqlite_schema import MIGRATIONS, SENTENCE_BITS, TEXT_PACKED, sentence_bodies, sentence_id, statements
 
 #: How often a transaction is tried again when SQLite answers "busy" at once (it can,
 #: in WAL mode, without waiting for the busy timeout), and the first pause.
@@ -67,6 +68,9 @@ class SQLiteStore(Store):
                                         timeout=BUSY_TIMEOUT_S)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
+        # The sqlite3 shell's function that reads a compressed text (packing.pack_text),
+        # which Python's SQLite lacks: the sentence_texts view needs it.
+        self.conn.create_function("sqlar_uncompress", 2, sqlar_uncompress, deterministic=True)
         if read_only:
             version = self.version
             if version < len(MIGRATIONS):
@@ -111,6 +115,7 @@ class SQLiteStore(Store):
         a new library at once both get here, and the second must find the first's
         tables instead of creating them again.
         """
+        first = self.version
         while self.version < len(MIGRATIONS):
             with self.transaction():
                 i = self.version
@@ -123,6 +128,12 @@ class SQLiteStore(Store):
                     for stmt in statements(step):
                         self.conn.execute(stmt)
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
+        if 0 < first < TEXT_PACKED <= self.version and self.path != ":memory:":
+            # Migration 9 rewrote every text smaller: give the space back once.
+            try:
+                self.conn.execute("VACUUM")
+            except sqlite3.OperationalError:
+                pass  # another reader holds the file: the space is reused by later adds
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -274,15 +285,25 @@ class SQLiteStore(Store):
         # A contentless index forgets a row when told what it indexed for it.
         self.conn.executemany("INSERT INTO sentence_index (sentence_index, rowid, body) VALUES ('delete', ?, ?)",
                               sentence_bodies(self.conn, doc_id))
+        self.conn.execute("DELETE FROM sentences WHERE id BETWEEN ? AND ?",
+                          (sentence_id(doc_id, 0), sentence_id(doc_id + 1, 0) - 1))
         self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def _put_contents(self, doc_id: int, text: str, p: Prepared) -> None:
+        self.conn.execute(
+            "INSERT INTO contents (doc_id, raw, raw_codec, text, text_size, text_chars) VALUES (?,?,?,?,?,?)",
+            (doc_id, p.raw, p.codec, p.text, p.text_size, len(text)))
+
+    def text_chars(self) -> int:
+        return int(self.conn.execute("SELECT COALESCE(SUM(text_chars), 0) FROM contents").fetchone()[0])
 
     def _index_sentences(self, doc_id: int, text: str, sentences: list[tuple[int, int, int | None, str]]) -> None:
         # Ids given here (each says its document, see search) so that sentences and
         # their index rows go in two statements, not two per sentence.
         ids = [sentence_id(doc_id, i) for i in range(len(sentences))]
         self.conn.executemany(
-            'INSERT INTO sentences (id, doc_id, start, "end", section) VALUES (?,?,?,?,?)',
-            [(i, doc_id, a, b, sec) for i, (a, b, sec, _) in zip(ids, sentences, strict=True)],
+            'INSERT INTO sentences (id, start, "end", section) VALUES (?,?,?,?)',
+            [(i, a, b, sec) for i, (a, b, sec, _) in zip(ids, sentences, strict=True)],
         )
         bodies = [(i, body) for i, (_, _, _, body) in zip(ids, sentences, strict=True)]
         if self._batch is not None:
@@ -325,13 +346,27 @@ class SQLiteStore(Store):
         if not ids:
             return total, []
         rows = {int(r["id"]): r for r in self.conn.execute(
-            'SELECT s.id, s.doc_id, d.name AS doc, d.region, s.start, s."end", sec.title AS section, '
-            'substr(c.text, s.start + 1, s."end" - s.start) AS sentence '
-            "FROM sentences s JOIN documents d ON d.id = s.doc_id JOIN contents c ON c.doc_id = s.doc_id "
-            "LEFT JOIN sections sec ON sec.doc_id = s.doc_id AND sec.idx = s.section "
-            f"WHERE s.id IN ({','.join('?' * len(ids))})", ids)}
-        return total, [SearchHit(r["doc_id"], r["doc"], r["region"], r["section"], r["sentence"], r["start"], r["end"])
-                       for r in (rows[i] for i in ids if i in rows)]
+            f'SELECT id, start, "end", section FROM sentences WHERE id IN ({",".join("?" * len(ids))})', ids)}
+        # Each document of the page once: its name, section titles and text (a page of
+        # hits falls in a few documents: they are listed by document).
+        hit_docs = sorted({i >> SENTENCE_BITS for i in rows})
+        names = {int(r["id"]): r for r in self.conn.execute(
+            f"SELECT id, name, region FROM documents WHERE id IN ({','.join('?' * len(hit_docs))})", hit_docs)}
+        titles = {(int(r["doc_id"]), int(r["idx"])): r["title"] for r in self.conn.execute(
+            f"SELECT doc_id, idx, title FROM sections WHERE doc_id IN ({','.join('?' * len(hit_docs))})", hit_docs)}
+        texts = {d: self.text(d) for d in hit_docs}
+        hits = []
+        for i in ids:
+            if i not in rows:
+                continue
+            r, d = rows[i], i >> SENTENCE_BITS
+            if d not in names:
+                continue
+            a, b = int(r["start"]), int(r["end"])
+            hits.append(SearchHit(d, names[d]["name"], names[d]["region"],
+                                  titles.get((d, r["section"])) if r["section"] is not None else None,
+                                  texts[d][a:b], a, b))
+        return total, hits
 
     def analyze(self) -> None:
         """With no statistics, a year's national 对账单 picked the year index and
