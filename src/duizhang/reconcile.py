@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .metrics import clean_phrase, metric_ids, metric_names
@@ -72,10 +72,20 @@ def _vocab() -> dict[str, Any]:
     }
 
 
-def bigrams(s: str) -> set[str]:
-    """Character bigrams of a phrase (a single character counts as itself)."""
-    s = re.sub(r"\s", "", s or "")
-    return {s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
+@lru_cache(maxsize=1 << 16)
+def bigrams(s: str) -> frozenset[str]:
+    """Character bigrams of a phrase (a single character counts as itself). Cached:
+    pairing a year's targets with its outcomes compares the same phrases thousands
+    of times.
+
+    >>> sorted(bigrams("就业 人数"))
+    ['业人', '人数', '就业']
+    """
+    s = _SPACE.sub("", s or "")
+    return frozenset({s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set()))
+
+
+_SPACE = re.compile(r"\s")
 
 
 def similarity(a: str | None, b: str | None) -> float:
@@ -147,12 +157,23 @@ def over_years(f: Figure, year: int) -> bool:
     return f.mention.kind in ("growth", "change") and b is not None and year - int(b.group(1)) > 1
 
 
-def _best(target: Figure, outcomes: Sequence[Figure], used: set[int], year: int | None = None) -> tuple[Figure | None, float]:
+def _by_kind(outcomes: Sequence[Figure], year: int) -> dict[str | None, list[tuple[int, Figure]]]:
+    """The outcomes a target may pair with, by kind, each with its place in the list
+    (a target is only compared with outcomes of its kind; a change over several
+    years is no year's outcome)."""
+    out: dict[str | None, list[tuple[int, Figure]]] = {}
+    for i, f in enumerate(outcomes):
+        if not over_years(f, year):
+            out.setdefault(f.mention.kind, []).append((i, f))
+    return out
+
+
+def _best(target: Figure, candidates: Sequence[tuple[int, Figure]], used: set[int]) -> tuple[Figure | None, float]:
     t = target.mention
     best: tuple[float, int, Figure] | None = None
-    for i, f in enumerate(outcomes):
+    for i, f in candidates:
         o = f.mention
-        if id(f) in used or not _compatible(t, o) or (year is not None and over_years(f, year)):
+        if id(f) in used or not _compatible(t, o):
             continue
         if t.metric_id and o.metric_id:
             if t.metric_id != o.metric_id:
@@ -223,6 +244,7 @@ def reconcile(
     outcomes = list(outcomes)
     rows: list[ReconRow] = []
     used: set[int] = set()
+    candidates = _by_kind(outcomes, year)
     prev: Figure | None = None
     for f in targets:
         t = f.mention
@@ -239,7 +261,7 @@ def reconcile(
             # The main targets and the work plan state it again: one row, naming the other.
             twin.note = _join(twin.note, f"also stated as {t.text} ({t.doc}:{t.start})")
             continue
-        match, score = _best(f, outcomes, used, year)
+        match, score = _best(f, candidates.get(t.kind, []), used)
         row = ReconRow(region, region_code, year, t.metric, t.metric_id, t.kind, f.side(), None, "not_reported")
         if match is not None:
             used.add(id(match))
