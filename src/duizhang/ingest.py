@@ -84,13 +84,13 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _parse_for_store(raw: RawDocument, ocr: str = "auto") -> Parsed:
-    """Worker: parse one document and prepare what storing it needs (compressed bytes,
-    indexed sentences, contexts), so that the writer does no parsing work."""
+def _parse_for_store(raw: RawDocument, ocr: str = "auto", pack_text: bool = True) -> Parsed:
+    """Worker: parse one document and prepare what storing it needs (compressed bytes
+    and text, indexed sentences), so that the writer does no parsing work."""
     report, error = _parse(raw, ocr)
     if report is None:
         return None, error, None
-    return report, None, prepare(report, raw.data)
+    return report, None, prepare(report, raw.data, pack_text)
 
 
 def _parse(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None, str | None]:
@@ -225,7 +225,7 @@ def _add_serial(
     ready: list[tuple[RawDocument, Parsed]] = []
     started = time.monotonic()
     for raw in raws:
-        ready.append((raw, _parse_for_store(raw, ocr)))
+        ready.append((raw, _parse_for_store(raw, ocr, db.packs_text)))
         if len(ready) >= SERIAL_BATCH or time.monotonic() - started >= SERIAL_SECONDS:
             for item in ready:
                 store(*item)
@@ -246,7 +246,7 @@ def _add_parallel(
     pending: dict[Future[Parsed], RawDocument] = {}
     try:
         for raw in raws:
-            pending[pool.submit(_parse_for_store, raw, ocr)] = raw
+            pending[pool.submit(_parse_for_store, raw, ocr, db.packs_text)] = raw
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                 if not any(f.done() for f in pending):
                     db.commit()  # waiting for the workers anyway: let others write

@@ -58,13 +58,7 @@ def year_statement(store: Store, code: str, name: str, year: int, t_docs: Sequen
     """One year's rows: the year's targets beside the outcomes reported for it."""
     if not t_docs or not o_docs:
         return []
-    cache: dict[int, str] = {}
-
-    def text_of(doc_id: int) -> str:  # each document's text read once for the year
-        if doc_id not in cache:
-            cache[doc_id] = store.text(doc_id)
-        return cache[doc_id]
-
+    text_of = store.text_reader()  # each document's text read once for the year
     targets = year_targets(store.figures([d.id for d in t_docs], ["target"], text_of), t_docs, year)
     reported = store.figures([d.id for d in o_docs], ["actual", "estimate"], text_of)
     texts: dict[str, str] = {}

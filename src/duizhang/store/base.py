@@ -149,6 +149,11 @@ class Store(ABC):
     def version(self) -> int:
         """The schema version of the library."""
 
+    #: Whether the backend stores a report's text compressed (packing.pack_text), so
+    #: that the parsing worker compresses it: SQLite does; PostgreSQL compresses long
+    #: values itself.
+    packs_text = False
+
     @abstractmethod
     def close(self) -> None: ...
 
@@ -193,7 +198,7 @@ class Store(ABC):
                 found = self.has(report.sha256)
                 twin = None if same_text or found is not None else self.same_report(report.fingerprint)
                 if found is None and twin is None:
-                    return self._insert(report, prepared or prepare(report, raw), parser_version)
+                    return self._insert(report, prepared or prepare(report, raw, self.packs_text), parser_version)
         except self.errors as e:
             if self._duplicate(e):
                 raise AlreadyStored(self.has(report.sha256) or 0) from e
@@ -210,7 +215,7 @@ class Store(ABC):
             with self.transaction():
                 raw = self.raw_bytes(doc_id)
                 self._delete(doc_id)
-                self._insert(report, prepare(report, raw), parser_version, doc_id=doc_id)
+                self._insert(report, prepare(report, raw, self.packs_text), parser_version, doc_id=doc_id)
         except self.errors as e:
             raise self._error(e, f"store document {doc_id}") from e
 
@@ -413,7 +418,7 @@ class Store(ABC):
             out.append(Figure(m, int(r["doc_id"]), r["doc_region"], r["doc_code"]))
         return out
 
-    def _text_reader(self) -> Callable[[int], str]:
+    def text_reader(self) -> Callable[[int], str]:
         """A document's text by id, each read once."""
         cache: dict[int, str] = {}
 
@@ -425,7 +430,7 @@ class Store(ABC):
 
     def mentions(self, doc_id: int) -> list[Mention]:
         """A document's figures in text order, each with its context."""
-        return [f.mention for f in self._figures("m.doc_id = ?", (doc_id,), "m.start", text_of=self._text_reader())]
+        return [f.mention for f in self._figures("m.doc_id = ?", (doc_id,), "m.start", text_of=self.text_reader())]
 
     def figures(self, doc_ids: Sequence[int], stances: Sequence[str],
                 text_of: Callable[[int], str] | None = None) -> list[Figure]:
@@ -436,7 +441,7 @@ class Store(ABC):
             return []
         return self._figures(f"m.doc_id IN ({','.join('?' * len(doc_ids))}) "
                              f"AND m.stance IN ({','.join('?' * len(stances))})", [*doc_ids, *stances],
-                             text_of=text_of or self._text_reader())
+                             text_of=text_of or self.text_reader())
 
     def all_figures(self, stance: str | None = None) -> list[Figure]:
         """Every stored figure (of one stance), by document and position (no context)."""

@@ -38,8 +38,9 @@ class Prepared:
     text_size: int  # its length in UTF-8 bytes
 
 
-def prepare(report: Report, raw: bytes) -> Prepared:
-    """The stored form of a report's raw bytes and its indexed sentences."""
+def prepare(report: Report, raw: bytes, pack_text_too: bool = True) -> Prepared:
+    """The stored form of a report's raw bytes, its text (compressed with
+    ``pack_text_too``, for a backend that stores it so) and its indexed sentences."""
     r = report
     skip = sorted((s.start, s.end) for s in r.cleaned.boilerplate)
     skip_starts = [a for a, _ in skip]
@@ -55,7 +56,8 @@ def prepare(report: Report, raw: bytes) -> Prepared:
         a = m.start() + m.group().find(sent)
         sentences.append((a, a + len(sent), find(a), index_body(sent)))
     packed, codec = pack(raw, r.text, r.encoding if r.format == "txt" else None)
-    return Prepared(packed, codec, sentences, *pack_text(r.text))
+    stored, size = pack_text(r.text) if pack_text_too else (r.text, len(r.text.encode("utf-8")))
+    return Prepared(packed, codec, sentences, stored, size)
 
 
 def pack_text(text: str) -> tuple[str | bytes, int]:

@@ -56,6 +56,7 @@ class SQLiteStore(Store):
 
     backend = "sqlite"
     errors = (sqlite3.DatabaseError, OSError)
+    packs_text = True
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = str(path or os.environ.get("DUIZHANG_DB") or DEFAULT_DB)
