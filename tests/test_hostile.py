@@ -300,9 +300,9 @@ def test_the_write_lock_is_not_held_while_a_file_is_parsed(tmp_path: Path, monke
     seen: list[bool] = []
     real = lib_mod._parse_for_store
 
-    def parse(raw, ocr="auto"):  # type: ignore[no-untyped-def]
+    def parse(raw, ocr="auto", pack_text=True):  # type: ignore[no-untyped-def]
         seen.append(lib.store.conn.in_transaction)
-        return real(raw, ocr)
+        return real(raw, ocr, pack_text)
 
     monkeypatch.setattr(lib_mod, "_parse_for_store", parse)
     assert len(lib.add(files).added) == 5
