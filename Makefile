@@ -55,6 +55,7 @@ eval: $(BIN)/duizhang
 
 bench: $(BIN)/duizhang postgres
 	$(BIN)/python bench/bench_parse.py ../shared/corpus/dev
+	$(BIN)/python bench/bench_startup.py $(firstword $(wildcard $(REPORTS)/*.txt))
 	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 100,500,2000 --jobs 2
 	$(BIN)/python bench/bench_library.py $(REPORTS) --docs 500 --jobs 2 --backend sqlite,postgresql
 	$(BIN)/python bench/bench_web.py $(REPORTS) --docs 2000

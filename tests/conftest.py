@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .pgserver import Server
+
+# The start-up cache (duizhang.startup) of the tests and the commands they run goes
+# to a folder of their own, not the user's ~/.cache. Set before duizhang is imported.
+_CACHE = tempfile.mkdtemp(prefix="duizhang-test-cache-")
+os.environ["DUIZHANG_CACHE"] = _CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

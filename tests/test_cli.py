@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -84,3 +85,29 @@ def test_every_command_has_help(command: str) -> None:
 def test_every_command_is_in_the_readme(command: str) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert re.search(rf"duizhang {command}\b", readme), f"README does not document `duizhang {command}`"
+
+
+#: What `duizhang --help` and a one-file `extract --format jsonl` must not load (issue
+#: 14: a command imports what it uses): the table drawing, the library, Excel/Parquet,
+#: the .docx reader, and, once the start-up cache is warm, the TOML parser.
+HEAVY = ("rich", "duizhang.store", "duizhang.library", "sqlite3", "pandas", "zipfile", "tomllib", "importlib.resources")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["extract", "{report}", "--format", "jsonl"]])
+def test_a_quick_command_imports_only_what_it_uses(tmp_path: Path, args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    report = tmp_path / "r.txt"
+    report.write_text(SAMPLE_REPORT, encoding="utf-8")
+    probe = (
+        "import sys\nfrom duizhang.cli import main\n"
+        f"sys.argv = ['duizhang', *{[a.replace('{report}', str(report)) for a in args]!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "DUIZHANG_CACHE": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=True)  # warms the cache
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    heavy = sorted(m for m in out.stderr.split("\n") if any(m == h or m.startswith(h + ".") for h in HEAVY))
+    assert not heavy

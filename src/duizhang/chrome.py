@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from . import startup
 from .patterns import PAD
 from .vocab import load_toml
 
@@ -27,7 +28,7 @@ LINE_LEAD = rf"(?m)^(?:{PAD}|[•·])*"
 NOT_TITLE = rf"(?![0-9０-９〇零一二]{{4}}年[0-9０-９〇零一二三四五六七八九十]{{1,2}}月|——|{_DOC['title']['not_title']})"
 
 #: A report title: short line naming the document type, without sentence punctuation.
-TITLE_RE = re.compile(
+TITLE_RE = startup.compile(
     LINE_LEAD
     + NOT_TITLE
     + rf"(?P<t>[^\n。；;，,]{{0,40}}?({_DOC['title']['names']})[^\n。，,]{{0,30}})\s*$"
@@ -54,7 +55,7 @@ def line_rules() -> Rules:
         alts[rule["where"]].append(f"(?P<{group}>{body})")
 
     def comp(parts: list[str]) -> re.Pattern[str]:
-        return re.compile(LINE_LEAD + "(?:" + "|".join(parts) + r")[^\n]*")
+        return startup.compile(LINE_LEAD + "(?:" + "|".join(parts) + r")[^\n]*")
 
     return Rules(comp(alts["header"]), comp(alts["footer"]), comp(alts["inline"]), reasons)
 

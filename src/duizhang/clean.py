@@ -14,6 +14,7 @@ import hashlib
 import re
 import unicodedata
 
+from . import startup
 from .chrome import LINE_LEAD, TITLE_RE, Rules, line_rules
 from .model import Cleaned, Span
 from .vocab import load_toml
@@ -22,7 +23,7 @@ from .vocab import load_toml
 _DOC = load_toml("document.toml")
 
 #: Prose: a line with enough text and sentence punctuation; the body starts near the first.
-PROSE_RE = re.compile(LINE_LEAD + r"(?P<p>[^\n]{30,}[。，,；;！!][^\n]*)$")
+PROSE_RE = startup.compile(LINE_LEAD + r"(?P<p>[^\n]{30,}[。，,；;！!][^\n]*)$")
 
 #: How far into the file a report title is looked for first.
 TITLE_SEARCH = 3000
@@ -39,7 +40,7 @@ COPY_KEY_LEN = 40
 #: Characters from there (spacing aside) that a repeated copy must share with the first.
 COPY_CHECK_LEN = 400
 
-_NOT_LETTER = re.compile(r"[\s\u3000]+")
+_NOT_LETTER = startup.compile(r"[\s\u3000]+")
 
 
 def _letters(s: str) -> str:
@@ -171,7 +172,7 @@ def _split_copies(
 
 #: A report's first paragraphs open with the salutation within this many characters of its title.
 REPORT_OPENING = 1500
-_SALUTATION = re.compile(_DOC["header"]["salutation"])
+_SALUTATION = startup.compile(_DOC["header"]["salutation"])
 
 
 def other_reports(text: str, cleaned: Cleaned) -> list[int]:
@@ -204,7 +205,7 @@ def other_reports(text: str, cleaned: Cleaned) -> list[int]:
     return [p for i, p in enumerate(found) if i == 0 or p - found[i - 1] > REPORT_OPENING]
 
 
-_FINGERPRINT_KEEP = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]+")
+_FINGERPRINT_KEEP = startup.compile(r"[\u4e00-\u9fff0-9A-Za-z]+")
 #: Characters whose NFKC form holds no kept character: ASCII, Latin-1 and CJK punctuation,
 #: full-width punctuation, general punctuation (not 〸〹〺, which NFKC makes 十卄卅).
 #: tests/test_same_report.py checks every one of them.
@@ -213,10 +214,8 @@ FINGERPRINT_DROP = (
     "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 )
 #: Runs of kept characters, and runs of anything else that NFKC might turn into one.
-_FINGERPRINT_TOKENS = re.compile(rf"[\u4e00-\u9fff0-9A-Za-z]+|[^\u4e00-\u9fff0-9A-Za-z{FINGERPRINT_DROP}]+")
-_FINGERPRINT_MAYBE = re.compile(rf"[^\u4e00-\u9fff0-9A-Za-z{FINGERPRINT_DROP}]")
-_KEPT_FIRST = frozenset(chr(c) for r in ((0x4E00, 0x9FFF), (0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A))
-                        for c in range(r[0], r[1] + 1))
+_FINGERPRINT_TOKENS = startup.compile(rf"[\u4e00-\u9fff0-9A-Za-z]+|[^\u4e00-\u9fff0-9A-Za-z{FINGERPRINT_DROP}]+")
+_FINGERPRINT_MAYBE = startup.compile(rf"[^\u4e00-\u9fff0-9A-Za-z{FINGERPRINT_DROP}]")
 
 
 def fingerprint(text: str, cleaned: Cleaned) -> str:
@@ -249,7 +248,7 @@ def fingerprint(text: str, cleaned: Cleaned) -> str:
         kept = _FINGERPRINT_KEEP.findall(flat)
     else:
         kept = [
-            tok if tok[0] in _KEPT_FIRST else "".join(_FINGERPRINT_KEEP.findall(unicodedata.normalize("NFKC", tok)))
+            tok if "\u4e00" <= tok[0] <= "\u9fff" or (tok[0].isascii() and tok[0].isalnum()) else "".join(_FINGERPRINT_KEEP.findall(unicodedata.normalize("NFKC", tok)))
             for tok in _FINGERPRINT_TOKENS.findall(flat)
         ]
     return hashlib.sha256("".join(kept).encode()).hexdigest()[:32]

@@ -2,33 +2,59 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from . import __version__
 from .decode import OCR_MODES
 from .export import FORMATS, WHAT
+from .location import DEFAULT_DB, is_url, shown
 from .model import DuizhangError, Report
 from .read import iter_paths
-from .store import DEFAULT_DB, is_url, shown
 
 # The parse stages, the library and pandas are imported by the commands that use
 # them: `duizhang --help` and a one-file `extract` should not wait for the rest.
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from .library import Library
     from .pipeline import Failure
     from .reconcile import ReconRow
 
-err = Console(stderr=True, highlight=False)
+
+# The interpreter's last garbage collection at exit walks every object a command
+# made (compiled patterns, region tables, a report's figures): a fifth of a one-file
+# extract. A command's objects are frozen out of it (gc.freeze) after its own exit
+# handlers; files and the library are closed by then, and memory goes back with the
+# process.
+atexit.register(gc.freeze)
+
+
+class _LazyConsole:
+    """rich's Console on stderr, made when first used: importing rich takes longer
+    than a one-file ``extract --format jsonl`` spends on its report."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False)
+        return getattr(self._console, name)
+
+
+err: Console = cast("Console", _LazyConsole())
 
 #: Batches of at least this many files show a progress bar (on a terminal only).
 PROGRESS_MIN_FILES = 5
@@ -50,8 +76,13 @@ def _cell(v: object) -> str:
     return str(v)
 
 
-def _out() -> Console:
-    """Console for tables on stdout: the terminal's width, or a wide page when piped."""
+def _out(file: Any = None) -> Console:
+    """Console for tables on stdout: the terminal's width, or a wide page when piped;
+    a wide page in ``file`` if given."""
+    from rich.console import Console
+
+    if file is not None:
+        return Console(file=file, highlight=False, width=PIPE_WIDTH)
     probe = Console()
     if probe.is_terminal:
         return probe
@@ -65,7 +96,7 @@ def _reports(paths: tuple[str, ...], check: bool, ocr: str = "auto") -> Iterator
     from .pipeline import iter_reports
 
     files = list(iter_paths(paths))
-    if not err.is_terminal:
+    if not sys.stderr.isatty():
         yield from iter_reports(files, check=check, ocr=ocr)
         return
     from rich.progress import Progress
@@ -105,17 +136,39 @@ def _plain(message: str) -> str:
     >>> _plain("bad\udcffname.txt: empty")
     'bad\\udcffname.txt: empty'
     """
+    return escape(_one_line(message))
+
+
+def escape(text: str) -> str:
+    """``text`` shown as it is in a rich table or message, never read as markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def _one_line(message: str) -> str:
+    r"""A message on one line of valid UTF-8 (see :func:`_plain`).
+
+    >>> _one_line("a/[bold]b.txt\nerror: forged")
+    'a/[bold]b.txt\\nerror: forged'
+    """
     flat = message.replace("\r", "\\r").replace("\n", "\\n")
-    return escape(flat.encode("utf-8", "backslashreplace").decode("utf-8"))
+    return flat.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _summary(ok: int, failed: list[Failure], what: str = "read", warnings: list[str] | None = None) -> None:
+    # click, not rich: `read` and `extract` print only these lines on stderr (click
+    # drops the colours where stderr is not a terminal).
     for message in warnings or []:
-        err.print(f"[yellow]warning:[/] {_plain(message)}", soft_wrap=True)
+        click.echo(_coloured("warning:", "yellow") + " " + _one_line(message), err=True)
     for f in failed:
-        err.print(f"[red]error:[/] {_plain(f.message)}", soft_wrap=True)
-    style = "red" if failed else "green"
-    err.print(f"[{style}]{ok} {what}, {len(failed)} failed[/]")
+        click.echo(_coloured("error:", "red") + " " + _one_line(f.message), err=True)
+    click.echo(_coloured(f"{ok} {what}, {len(failed)} failed", "red" if failed else "green"), err=True)
+
+
+def _coloured(text: str, colour: str) -> str:
+    """``text`` in ``colour``, unless $NO_COLOR asks for none (https://no-color.org)."""
+    return text if os.environ.get("NO_COLOR") else click.style(text, fg=colour)
 
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -161,6 +214,8 @@ def read(paths: tuple[str, ...], as_json: bool, force: bool, ocr: str) -> None:
     PATHS are files or folders (read recursively); '-' reads standard input.
     A file that cannot be read is reported and the rest go on.
     """
+    from rich.console import Console
+
     from .output import print_report, report_record
     from .pipeline import Failure
 
@@ -208,7 +263,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
         stream = open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") if output else sys.stdout
     except OSError as e:
         raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
-    console = Console(file=stream, highlight=False, width=PIPE_WIDTH) if output else _out()
+    console = _out(stream if output else None) if fmt == "table" else None
     csvw = CsvWriter(stream, MENTION_FIELDS) if fmt == "csv" else None
     ok, failed, total = 0, [], 0
     warnings: list[str] = []
@@ -226,7 +281,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, limit: int, fo
             elif csvw is not None:
                 for m in r.mentions:
                     csvw.write(mention_record(m))
-            else:
+            elif console is not None:
                 shown = r.mentions[:limit] if limit else r.mentions
                 more = f" (first {len(shown)} of {len(r.mentions)})" if len(shown) < len(r.mentions) else ""
                 console.print(mentions_table(shown, title=f"{r.doc}: {r.meta.region or ''} {r.meta.doctype}{more}"))
@@ -254,7 +309,6 @@ def _library(db: str, must_exist: bool = True) -> Iterator[Library]:
     (not a library, an unknown region, its disk full, a server not answering) ends
     the command with its one line."""
     from .library import Library
-    from .store import is_url
 
     if must_exist and db != ":memory:" and not is_url(db) and not Path(db).exists():
         raise click.ClickException(f"no library at {db}; create one with: duizhang add --db {db} REPORTS...")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from .docxtext import docx_to_text
+from . import startup
 from .limits import MAX_TEXT_CHARS, MAX_UNPACKED_BYTES
 from .model import DecodedText, RawDocument, ReadError
 
@@ -24,9 +24,9 @@ MIN_CJK_SHARE = 0.2
 #: Characters sampled for the share: enough to tell Chinese prose from mojibake or code.
 CJK_SAMPLE = 6000
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_SPACE = re.compile(r"\s")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CJK = startup.compile(r"[\u4e00-\u9fff]")
+_SPACE = startup.compile(r"\s")
+_CONTROL = startup.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HTML_SNIFF = re.compile(rb"<\s*(html|body|div|p|head|meta|table)\b", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
 
@@ -233,8 +233,8 @@ def _unwrap_layout_tables(html: str) -> str:
     return etree.tostring(tree, encoding="unicode", method="html") if changed else html
 
 
-_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
-_TAG = re.compile(r"<[^>]+>")
+_H1 = startup.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
+_TAG = startup.compile(r"<[^>]+>")
 
 
 def _with_title(main: str, html: str) -> str:
@@ -298,7 +298,7 @@ def pdf_to_text(
 #: A line this long holds a whole report scraped without line breaks.
 RUN_ON_LINE = 3000
 
-_RUN_ON_BREAK = re.compile(
+_RUN_ON_BREAK = startup.compile(
     # after a sentence end (and a closing quote or bracket that belongs to it)
     r"(?<=[。！？!?；;])(?=[^\s”’」』）)。，,、])"
     r"|(?<=[。！？!?；;][”’」』）)])(?=[^\s”’」』）)])"
@@ -376,6 +376,8 @@ def _decode(raw: RawDocument, ocr: str) -> DecodedText:
         text, confidence = pdf_to_text(data, raw.name, ocr, notes)
         return DecodedText(text, "pdf", "pdf", confidence, tuple(f"PDF reader: {n}" for n in notes))
     if suffix == ".docx" or (data.startswith(b"PK\x03\x04") and b"word/" in data[:2000]):
+        from .docxtext import docx_to_text  # zipfile and its compressors: for .docx only
+
         return DecodedText(docx_to_text(data, raw.name), "docx", "docx")
     if data.startswith(b"PK\x03\x04"):
         raise ReadError(f"{raw.name}: a zip archive, not a report (unpack it first)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from . import regions
+from . import regions, startup
 from .model import Cleaned, Meta
 from .numerals import cn_to_int, to_number
 from .patterns import LEAD, PAD, WS
@@ -20,7 +20,7 @@ DOC = load_toml("document.toml")
 _WS = WS
 _CN = "〇零一二三四五六七八九十"
 
-SESSION_RE = re.compile(
+SESSION_RE = startup.compile(
     rf"第?{_WS}([{_CN}]+){_WS}届{_WS}(?:全国{_WS})?人民代表大会{_WS}第{_WS}([{_CN}]+){_WS}次{_WS}会议"
 )
 _YEAR_CN = "〇零一二三四五六七八九"
@@ -30,37 +30,37 @@ _DATE = (
 )
 #: The delivery line: 2025年1月15日在…, with the speaker between date and 在
 #: (2025年1月16日省长 李乐成在…), or the date alone in brackets (（二〇〇三年一月十日）).
-DELIVERED_RE = re.compile(rf"{_DATE}(?:[^\n，。,；;（(]{{0,24}}?在|[）)])")
-ISO_DATE_RE = re.compile(rf"(?:{DOC['header']['published_labels']})[:：]\s*(\d{{4}})[-/年](\d{{1,2}})[-/月](\d{{1,2}})")
+DELIVERED_RE = startup.compile(rf"{_DATE}(?:[^\n，。,；;（(]{{0,24}}?在|[）)])")
+ISO_DATE_RE = startup.compile(rf"(?:{DOC['header']['published_labels']})[:：]\s*(\d{{4}})[-/年](\d{{1,2}})[-/月](\d{{1,2}})")
 _TITLES = DOC["speaker"]["titles"]
 #: A name: two to four characters, a minority name with a middle dot (艾尔肯·吐尼亚孜),
 #: sometimes letter-spaced (韦 韬).
 _NAME = r"[\u4e00-\u9fff](?:[ \u3000\u00a0]?[\u4e00-\u9fff·•]){1,11}?"
 #: The speaker: a title and a name, the name ending the line or followed by 作 (作政府工作报告),
 #: 在 (在…会议上) or 同志; or a name and a title before 在 (张三市长在…).
-SPEAKER_RE = re.compile(
+SPEAKER_RE = startup.compile(
     rf"(?:人民政府|政府)?(?P<title>{_TITLES}){PAD}*(?P<name>{_NAME})"
     rf"(?={PAD}*(?:\n|$)|作|在|同志|[（(])"
     rf"|(?:(?<=日)|(?<=^)|(?<=\n)|(?<=[ \u3000\u00a0]))(?P<name2>{_NAME}){PAD}?(?P<title2>{DOC['speaker']['titles_after_name']})在"
 )
-WHERE_RE = re.compile(rf"在{_WS}(?P<w>[^\n第]{{2,30}}?){_WS}第?{_WS}[{_CN}]+{_WS}届")
-YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
+WHERE_RE = startup.compile(rf"在{_WS}(?P<w>[^\n第]{{2,30}}?){_WS}第?{_WS}[{_CN}]+{_WS}届")
+YEAR_RE = startup.compile(r"(?<!\d)((?:19|20)\d{2})年")
 
 #: Lines that open the review of a five-year period: 过去五年，…, 这五年，…, 五年来，…, a
 #: heading or paragraph naming a five-year plan period (一、“十四五”时期工作回顾,
 #: “十四五”时期是…的五年). 近五年来的最高水平 inside a sentence does not count.
 # The padding after the marker only with the marker: LEAD already took the line's own.
 _NUMBERING = rf"(?:(?:[一二三四五六七八九十]{{1,3}}[、．.]|[(（][一二三四五六七八九十]{{1,3}}[)）]){PAD}*)?"
-FIVE_YEAR_OPENER_RE = re.compile(
+FIVE_YEAR_OPENER_RE = startup.compile(
     rf"{LEAD}{_NUMBERING}(?:(?P<five>{DOC['period']['five_year_openers']})"
     rf"|(?:[0-9]{{4}}年(?:工作)?(?:和|及|与)?)?[“\"]?(?P<plan>十[一二三四五六七八九]?五)[”\"]?)"
 )
-PLAN_NAME_RE = re.compile(r"十[一二三四五六七八九]?五(?![年个])")
+PLAN_NAME_RE = startup.compile(r"十[一二三四五六七八九]?五(?![年个])")
 #: Characters of an opening line read for the periods it names.
 HEADING_MAX = 40
 
 #: The preamble of an outgoing government: 报告本届政府过去五年的工作.
-FIVE_YEAR_REPORT_RE = re.compile(DOC["period"]["outgoing"])
+FIVE_YEAR_REPORT_RE = startup.compile(DOC["period"]["outgoing"])
 
 #: Reports delivered from this month on are about the next year (a December session).
 LATE_MONTH = 11
@@ -74,7 +74,7 @@ CONTEXT_SPAN = 30000
 HEADER_SPAN = 600
 HEADER_MAX = 3000
 SALUTATION_SLACK = 40
-_SALUTATION = re.compile(DOC["header"]["salutation"])
+_SALUTATION = startup.compile(DOC["header"]["salutation"])
 
 
 def _doctype(title: str) -> str:
@@ -133,6 +133,10 @@ def _region(header: str, title: str, whole: str, fallback_name: str, year: int |
     return None
 
 
+#: Spaces between two ideographs of a letter-spaced title (政 府 工 作 报 告, common in PDFs).
+_LETTER_SPACING = startup.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000\u2002]+(?=[\u4e00-\u9fff])")
+
+
 def text_to_meta(text: str, cleaned: Cleaned, doc_name: str = "") -> Meta:
     """Metadata of a report from its header and headings.
 
@@ -145,8 +149,7 @@ def text_to_meta(text: str, cleaned: Cleaned, doc_name: str = "") -> Meta:
     sal = _SALUTATION.search(body, 0, HEADER_MAX)
     header = body[: sal.end() + SALUTATION_SLACK] if sal else body[:HEADER_SPAN]
     # 政 府 工 作 报 告: letter-spaced titles are common in PDFs.
-    first_line = re.sub(r"(?<=[\u4e00-\u9fff])[ \t\u3000\u2002]+(?=[\u4e00-\u9fff])", "",
-                        body.lstrip().split("\n", 1)[0].strip())
+    first_line = _LETTER_SPACING.sub("", body.lstrip().split("\n", 1)[0].strip())
     meta = Meta(title=first_line or None)
     meta.doctype = _doctype(first_line) if first_line else "other"  # type: ignore[assignment]
     if meta.doctype == "other":

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from . import startup
 from .patterns import compile_guarded
 from .vocab import load_toml
 
@@ -18,37 +19,37 @@ from .vocab import load_toml
 PHRASES = load_toml("phrases.toml")
 
 #: Words stripped from the front of a phrase: scope, time and stance words.
-LEAD_WORDS = re.compile(PHRASES["phrase"]["lead_words"])
+LEAD_WORDS = startup.compile(PHRASES["phrase"]["lead_words"])
 
 #: Words stripped from the end: verbs, comparisons and qualifiers before the number.
 TRAIL_WORDS = compile_guarded(PHRASES["phrase"]["trail_words"])
 
 #: Verbs that start the clause of a count: 实施帮扶项目102个 → the object is the metric.
-VERB_HEAD = re.compile(PHRASES["phrase"]["verb_head"])
+VERB_HEAD = startup.compile(PHRASES["phrase"]["verb_head"])
 
 #: Where a noun phrase after a count ends.
-AFTER_STOP = re.compile(PHRASES["phrase"]["after_stop"])
+AFTER_STOP = startup.compile(PHRASES["phrase"]["after_stop"])
 
 PHRASE_MAX = 30
 
 #: The start value of such a change (国内生产总值从1997年的7.4万亿元…).
-FROM_START = re.compile(r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)(?:[0-9０-９]{4}年)?(?:底|末|初)?的?$")
+FROM_START = startup.compile(r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)(?:[0-9０-９]{4}年)?(?:底|末|初)?的?$")
 #: A change from one value to another (从…增加到, 由…提高到): the subject comes before 从/由.
-FROM_TO = re.compile(
+FROM_TO = startup.compile(
     r"^(?P<subject>[^从由，,。；;]{2,30}?)(?:从|由)[^，,。；;]{0,20}?[0-9０-９][^，,。；;]*?"
     rf"(?:{PHRASES['phrase']['from_to_verbs']})(?:到|至|为)"
     r"(?:[^，,。；;0-9０-９]{0,8}?(?:[0-9０-９]{4}年)?(?:底|末)?的?)$"
 )
 
 #: A clause that only says whom or what a project reaches: 惠及8个小区、3494户.
-BENEFIT_HEAD = re.compile(PHRASES["phrase"]["benefit_head"])
+BENEFIT_HEAD = startup.compile(PHRASES["phrase"]["benefit_head"])
 
 #: Units whose metric is read before the number (地区生产总值达到648亿元) even for a level.
 MEASURE_FIRST = frozenset(["%", "元", "美元", "平方米", "亩", "公里", "吨", "平方公里", "年", "个月", "天", "小时", "rank"])
 
 
 #: Phrases that name nothing by themselves; the metric comes from the figure before.
-CONTENTLESS = re.compile(PHRASES["phrase"]["contentless"])
+CONTENTLESS = startup.compile(PHRASES["phrase"]["contentless"])
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,9 @@ def _rules() -> list[_Rule]:
     data = load_toml("metrics.toml")
     rules = []
     for r in data["metric"]:
-        names = re.compile("(?:" + "|".join(f"(?:{n})" for n in r["names"]) + ")$", re.I)
-        exclude = re.compile("|".join(r["exclude"])) if r["exclude"] else None
-        context = re.compile(r["context"]) if r.get("context") else None
+        names = startup.compile("(?:" + "|".join(f"(?:{n})" for n in r["names"]) + ")$", re.I)
+        exclude = startup.compile("|".join(r["exclude"])) if r["exclude"] else None
+        context = startup.compile(r["context"]) if r.get("context") else None
         units = frozenset(r["units"]) if "units" in r else None
         rules.append(_Rule(r["id"], names, frozenset(r["kinds"]), exclude, context, units))
     return rules
@@ -91,7 +92,7 @@ def clean_phrase(s: str) -> str:
     return s.strip(" \t\u3000\u2002,，、")
 
 
-_SPACES = re.compile(r"\s+")
+_SPACES = startup.compile(r"\s+")
 
 
 def metric_phrase(
@@ -154,7 +155,7 @@ def _earlier_number() -> re.Pattern[str]:
     alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     after = "|".join(re.escape(w) for w in sorted(load_toml("cues.toml")["qualifier"]["after"], key=len, reverse=True))
     # 5G基站: a number glued to a letter is part of a name, not an earlier figure.
-    return re.compile(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:{after})?"
+    return startup.compile(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:{after})?"
                       # a rank written in words (居世界第四位上升为第三位)
                       r"|第[一二三四五六七八九十]+位")
 
@@ -169,7 +170,7 @@ def is_contentless(phrase: str | None) -> bool:
 
 
 #: A growth rate or rank of an indicator carries the indicator's id (gold guide).
-RATE_SUFFIX = re.compile(PHRASES["phrase"]["rate_suffix"])
+RATE_SUFFIX = startup.compile(PHRASES["phrase"]["rate_suffix"])
 
 
 #: A span of time (连续4年, 3个月) is no core indicator's value unless a rule names the unit.
@@ -256,5 +257,5 @@ def metric_names(metric_id: str) -> re.Pattern[str] | None:
         if r["id"] == metric_id:
             # Names anchored to a whole phrase (^经济$) would match any prose.
             free = [n for n in r["names"] if not n.startswith("^")]
-            return re.compile("|".join(f"(?:{n})" for n in free), re.I) if free else None
+            return startup.compile("|".join(f"(?:{n})" for n in free), re.I) if free else None
     return None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
-from typing import IO, Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.tree import Tree
+from typing import IO, TYPE_CHECKING, Any
 
 from .model import MENTION_FIELDS, Mention, Report
+
+# rich is imported by the functions that draw: JSONL and CSV output do without it.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 
 def mention_record(m: Mention) -> dict[str, Any]:
@@ -45,6 +46,9 @@ def report_record(r: Report) -> dict[str, Any]:
 
 def print_report(console: Console, r: Report) -> None:
     """Metadata and section outline of one report, for ``duizhang read``."""
+    from rich.table import Table
+    from rich.tree import Tree
+
     m = r.meta
     t = Table(show_header=False, box=None, pad_edge=False)
     t.add_column(style="bold cyan")
@@ -81,6 +85,8 @@ def print_report(console: Console, r: Report) -> None:
 
 
 def mentions_table(mentions: list[Mention], title: str = "") -> Table:
+    from rich.table import Table
+
     t = Table(title=title or None, show_lines=False)
     for col in ("start", "text", "value", "unit", "kind", "qual", "stance", "metric", "id", "year"):
         t.add_column(col, overflow="fold")

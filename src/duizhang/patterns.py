@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import startup
+
 #: One character (or escaped entity) of padding around a line's text.
 PAD = r"(?:[ \t\r\u3000\u2002\u2003\u00a0\ufeff]|<U\+00A0>|&nbsp;)"
 
@@ -116,15 +118,20 @@ def compile_guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     >>> compile_guarded(r"(?:a|.)b").pattern, compile_guarded(r"x?").pattern, compile_guarded("增长").pattern
     ('(?:a|.)b', 'x?', '增长')
     """
+    return startup.compile(pattern, flags, rewrite=guarded, tag="guarded")
+
+
+def guarded(pattern: str, flags: int = 0) -> str:
+    """The pattern with the guard :func:`compile_guarded` compiles (unchanged if none pays)."""
     from re import _parser  # type: ignore[attr-defined]
 
     parsed = _parser.parse(pattern, flags)
     items = list(parsed)
     if not items or str(items[0][0]) in ("LITERAL", "IN"):
-        return re.compile(pattern, flags)  # the engine already skips by these
+        return pattern  # the engine already skips by these
     chars, nullable = _first(items, bool(parsed.state.flags & re.IGNORECASE))
     if chars is None or nullable or sum(b - a + 1 for a, b in chars) > _GUARD_MAX:
-        return re.compile(pattern, flags)
+        return pattern
     merged: _Ranges = []
     for a, b in sorted(chars):
         if merged and a <= merged[-1][1] + 1:
@@ -134,4 +141,4 @@ def compile_guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in merged)
     head = _GLOBAL_FLAGS.match(pattern)
     lead, body = (head.group(), pattern[head.end():]) if head else ("", pattern)
-    return re.compile(f"{lead}(?=[{cls}])(?:{body})", flags)
+    return f"{lead}(?=[{cls}])(?:{body})"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from . import startup
 from .metrics import clean_phrase, is_contentless, metric_ids, metric_phrase
 from .model import Cleaned, Mention, Meta, Section, Span, clause_before, section_finder
 from .numerals import to_number
@@ -45,7 +46,7 @@ QUOTED_NAME_MAX = 16
 #: A line at least this long that ends mid-sentence is a wrapped line (PDF text layers).
 WRAP_MIN_LINE = 25
 SENTENCE_END = set("。；;！!？?：:，,、")
-_CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fff0-9]")
+_CJK_OR_DIGIT = startup.compile(r"[\u4e00-\u9fff0-9]")
 
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
 
@@ -130,37 +131,37 @@ def _vocab() -> _Vocab:
         qual_before=q["before"],
         qual_before_lengths=sorted({len(w) for w in q["before"]}, reverse=True),
         qual_after=q["after"],
-        growth=re.compile(k["growth"]),
-        share=re.compile(k["share"]),
-        decline=re.compile(k["decline"] + "$"),
-        change_before=re.compile(k["change_before"]),
-        estimate=re.compile(s["estimate"]),
-        target=re.compile(s["target"]),
-        met_target=re.compile(s["met_target"]),
-        scope_after=re.compile(s["scope_after"]),
-        scope_noun=re.compile(s["scope_noun"]),
-        scope_before=re.compile(s["scope_before"]),
-        scope_clause=re.compile(s["scope_clause"]),
-        scope_of=re.compile(s["scope_of"]),
-        scope_of_action=re.compile(s["scope_of_action"]),
-        scope_people=re.compile(s["scope_people"]),
-        scope_radius=re.compile(s["scope_radius"]),
-        rank_context=re.compile(r["context"]),
-        rank_not_after=re.compile(r["not_after"]),
-        name_after=re.compile(n["after"]),
-        name_before=re.compile(n["before"]),
-        frame_after=re.compile(n["time_frame_after"]),
-        frame_before=re.compile(n["time_frame_before"]),
-        duration_before=re.compile(n["duration_before"]),
+        growth=startup.compile(k["growth"]),
+        share=startup.compile(k["share"]),
+        decline=startup.compile(k["decline"] + "$"),
+        change_before=startup.compile(k["change_before"]),
+        estimate=startup.compile(s["estimate"]),
+        target=startup.compile(s["target"]),
+        met_target=startup.compile(s["met_target"]),
+        scope_after=startup.compile(s["scope_after"]),
+        scope_noun=startup.compile(s["scope_noun"]),
+        scope_before=startup.compile(s["scope_before"]),
+        scope_clause=startup.compile(s["scope_clause"]),
+        scope_of=startup.compile(s["scope_of"]),
+        scope_of_action=startup.compile(s["scope_of_action"]),
+        scope_people=startup.compile(s["scope_people"]),
+        scope_radius=startup.compile(s["scope_radius"]),
+        rank_context=startup.compile(r["context"]),
+        rank_not_after=startup.compile(r["not_after"]),
+        name_after=startup.compile(n["after"]),
+        name_before=startup.compile(n["before"]),
+        frame_after=startup.compile(n["time_frame_after"]),
+        frame_before=startup.compile(n["time_frame_before"]),
+        duration_before=startup.compile(n["duration_before"]),
         arabic_only_units=frozenset(units["arabic_only"]),
-        cn_verb_before=re.compile(n["cn_count_verbs"]),
+        cn_verb_before=startup.compile(n["cn_count_verbs"]),
     )
 
 
 #: The last clause or sentence end in a window: one greedy match, which the engine
 #: runs back from the end in C (walking back character by character from every
 #: figure took a quarter of the figure stage).
-_LAST_STOP = {stops: re.compile(f"(?s:.*)[{re.escape(stops)}]") for stops in (CLAUSE_STOP, SENTENCE_STOP)}
+_LAST_STOP = {stops: startup.compile(f"(?s:.*)[{re.escape(stops)}]") for stops in (CLAUSE_STOP, SENTENCE_STOP)}
 
 
 def _back(text: str, pos: int, stops: str, limit: int, floor: int) -> int:
@@ -556,28 +557,28 @@ def _stance(role: str | None, sentence_before: str, meta: Meta, scope: bool) -> 
 # Full-width digits too (２００１年): older State Council texts write years so.
 _YEAR_IN = compile_guarded(
     rf"(?<![0-9０-９比较与同])((?:19|20|１９|２０)[0-9０-９]{{2}})年(?!{PHRASES['years']['not_the_year_after']})")
-_SECTION_YEAR = re.compile(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
+_SECTION_YEAR = startup.compile(r"((?:19|20|１９|２０)[0-9０-９]{2})年")
 #: In a multi-year review, a figure reached at the end of the period (达到4225家)
 #: describes the last year; a sum over the period (五年累计) describes none.
-_STATE_BEFORE = re.compile(PHRASES["years"]["state_before"])
+_STATE_BEFORE = startup.compile(PHRASES["years"]["state_before"])
 #: A level reached, stated earlier in the clause (达到9341个、床位10.5万张; 提高到每月815元).
-_STATE_IN_CLAUSE = re.compile(PHRASES["years"]["state_in_clause"])
+_STATE_IN_CLAUSE = startup.compile(PHRASES["years"]["state_in_clause"])
 #: A record over the period (最高年产), not the final year's level.
-_RECORD = re.compile(PHRASES["years"]["record"])
-_PERIOD_SUM = re.compile(PHRASES["years"]["period_sum"])
+_RECORD = startup.compile(PHRASES["years"]["record"])
+_PERIOD_SUM = startup.compile(PHRASES["years"]["period_sum"])
 #: A value held over several years (连续4年超过90万人, 每年新增, 稳定在) describes no single year.
-_HELD = re.compile(PHRASES["years"]["held"])
+_HELD = startup.compile(PHRASES["years"]["held"])
 #: A target over a window of years (用3—5年时间, 三年内): no single year.
-_WINDOW = re.compile(PHRASES["years"]["window"])
+_WINDOW = startup.compile(PHRASES["years"]["window"])
 #: Actions counted over a period (建成437个, 改造395台): in a five-year review they sum
 #: the period; a stock or level without one (总装机3.1亿千瓦, 突破4万元) is the final year's.
-_ACTION = re.compile(PHRASES["years"]["action"])
+_ACTION = startup.compile(PHRASES["years"]["action"])
 
 #: A stock named as such (电力总装机规模3.1亿千瓦): the level at the end of the period.
-_STOCK = re.compile(PHRASES["years"]["stock"])
+_STOCK = startup.compile(PHRASES["years"]["stock"])
 
 #: A multi-year average rate (年均增长, 平均每年增长); 年均浓度 is one year's mean level.
-_AVERAGE = re.compile(PHRASES["years"]["average"])
+_AVERAGE = startup.compile(PHRASES["years"]["average"])
 
 
 def _explicit_year(sentence_before: str) -> int | None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
+from . import startup
 from .metrics import clean_phrase, metric_ids, metric_names
 from .model import Figure, Mention, ReconRow, Side, StoredDocument
 from .vocab import load_toml
@@ -62,12 +63,12 @@ def _vocab() -> dict[str, Any]:
     data = load_toml("reconcile.toml")
     return {
         "ceiling": frozenset(data["ceiling_metrics"]),
-        "in_progress": re.compile(data["in_progress"]),
-        "qualitative": re.compile(data["qualitative_target"]),
+        "in_progress": startup.compile(data["in_progress"]),
+        "qualitative": startup.compile(data["qualitative_target"]),
         "headline": dict(data["headline_kind"]),
-        "qualitative_outcome": re.compile(data["qualitative_outcome"]),
-        "flat": re.compile(data["flat_outcome"]),
-        "outcome_names": {k: re.compile(p) for k, p in data["outcome_names"].items()},
+        "qualitative_outcome": startup.compile(data["qualitative_outcome"]),
+        "flat": startup.compile(data["flat_outcome"]),
+        "outcome_names": {k: startup.compile(p) for k, p in data["outcome_names"].items()},
         "same_count": {k: frozenset(v) for k, v in data["same_count"].items()},
     }
 
@@ -85,7 +86,7 @@ def bigrams(s: str) -> frozenset[str]:
     return frozenset({s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set()))
 
 
-_SPACE = re.compile(r"\s")
+_SPACE = startup.compile(r"\s")
 
 
 def similarity(a: str | None, b: str | None) -> float:
@@ -141,7 +142,7 @@ def judge(target: Mention, outcome: Mention, ceiling: bool) -> tuple[str, float 
 
 
 #: A comparison with a base year (比2002年增长65.5%): change over several years.
-_BASE_YEAR = re.compile(load_toml("reconcile.toml")["base_year"])
+_BASE_YEAR = startup.compile(load_toml("reconcile.toml")["base_year"])
 
 
 def over_years(f: Figure, year: int) -> bool:
@@ -309,7 +310,7 @@ def reconcile(
 
 
 #: A target relative to economic growth (与经济增长同步, 高于经济增速).
-RELATIONAL = re.compile(PHRASES["reconcile"]["relational"])
+RELATIONAL = startup.compile(PHRASES["reconcile"]["relational"])
 
 
 def _qualitative_row(
@@ -395,7 +396,7 @@ def qualitative_outcome(text: str, spans: Sequence[tuple[int, int]], metric_id: 
     patterns = [p for p in (metric_names(metric_id), v["outcome_names"].get(metric_id)) if p is not None]
     if not patterns:
         return None
-    names = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
+    names = startup.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
     for a, b in spans:
         for sentence in re.finditer(r"[^。；;\n]+", text[a:b]):
             s0 = a + sentence.start()

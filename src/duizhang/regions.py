@@ -14,12 +14,12 @@ and cities the document mentions most.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from .vocab import load_toml, read_text
+from . import startup
+from .vocab import load_toml, read_bytes, read_text
 
 NATIONAL = "000000"
 
@@ -86,21 +86,25 @@ def _short(name: str) -> str | None:
 
 
 @cache
-def _rows() -> list[dict[str, str]]:
-    text = "\n".join(line for line in read_text("regions.csv").splitlines() if not line.startswith("#"))
-    return list(csv.DictReader(io.StringIO(text)))
+def _rows() -> list[tuple[str, str, bool]]:
+    """(code, name, in use) of every row of ``regions.csv``."""
+    lines = (line for line in read_text("regions.csv").splitlines() if line and not line.startswith("#"))
+    reader = csv.reader(lines)
+    header = next(reader)
+    code, name, in_use = header.index("code"), header.index("name"), header.index("in_use")
+    return [(row[code], row[name], row[in_use] == "1") for row in reader]
 
 
 @cache
 def _current() -> dict[str, str]:
     """Every code of the recent tables (2020 on), in use or not: names of recent reports."""
-    return {row["code"]: row["name"] for row in _rows()}
+    return {code: name for code, name, _ in _rows()}
 
 
 @cache
 def _in_use() -> dict[str, str]:
     """The units in use today."""
-    return {row["code"]: row["name"] for row in _rows() if row["in_use"] == "1"}
+    return {code: name for code, name, used in _rows() if used}
 
 
 @cache
@@ -164,7 +168,19 @@ def _names_for(year: int | None) -> dict[str, str]:
 
 @cache
 def _table(year: int | None = None) -> _Table:
-    names = _names_for(year)
+    if year is None:
+        # Today's table, read for nearly every report: its lookups are kept between
+        # runs (duizhang.startup) while regions.csv is unchanged.
+        names, by_name, upper = startup.data(
+            "regions.csv:lookups", read_bytes("regions.csv"), lambda _: _lookups(_current())
+        )
+    else:
+        names, by_name, upper = _lookups(_names_for(year))
+    return _Table(names, by_name, NameFinder(by_name), NameFinder(upper))
+
+
+def _lookups(names: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+    """(code → name, name or alias → codes, the province and prefecture names) of a table."""
     by_name: dict[str, list[str]] = {}
     for code, name in names.items():
         by_name.setdefault(name, []).append(code)
@@ -176,9 +192,8 @@ def _table(year: int | None = None) -> _Table:
             if short and short not in by_name:
                 by_name.setdefault(short, []).append(code)
     by_name.setdefault("全国", [NATIONAL])
-    pattern = NameFinder(by_name)
-    upper = NameFinder(n for n, codes in by_name.items() if any(c.endswith("00") for c in codes))
-    return _Table(names, by_name, pattern, upper)
+    upper = [n for n, codes in by_name.items() if any(c.endswith("00") for c in codes)]
+    return names, by_name, upper
 
 
 def level_of(code: str, name: str) -> str:

@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from functools import cache
 
+from . import startup
 from .model import Cleaned, Meta, Role, Section, Span, section_at
 from .patterns import LEAD, TRAIL
 from .vocab import load_toml
@@ -21,7 +22,7 @@ _CN = "一二三四五六七八九十"
 _LEAD = LEAD
 
 #: Marker kinds, outermost first; the tree nests by this rank.
-HEADING_RE = re.compile(
+HEADING_RE = startup.compile(
     _LEAD
     + r"(?:"
     + rf"(?P<r1>[{_CN}]{{1,3}}[、．.])"
@@ -33,7 +34,7 @@ HEADING_RE = re.compile(
 )
 
 #: A standalone heading line: short, no sentence punctuation.
-STANDALONE_RE = re.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？<>]{4,30}?)[:：]?" + TRAIL)
+STANDALONE_RE = startup.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？<>]{4,30}?)[:：]?" + TRAIL)
 
 #: A short line ending so introduces what follows (…的主要工作是：): not a heading.
 LEAD_IN_ENDS = tuple(load_toml("sections.toml")["heading"]["lead_in_ends"])
@@ -47,17 +48,17 @@ MAX_TITLE = 60
 @cache
 def _paragraph_roles() -> list[tuple[Role, re.Pattern[str]]]:
     """Paragraphs that open a role of their own (the year's targets, the admission of problems)."""
-    return [(role, re.compile(p)) for role, p in load_toml("sections.toml")["paragraph"].items()]  # type: ignore[misc]
+    return [(role, startup.compile(p)) for role, p in load_toml("sections.toml")["paragraph"].items()]  # type: ignore[misc]
 
 
 #: A paragraph: a line of text after optional indentation.
-PARAGRAPH_RE = re.compile(_LEAD + r"(?P<p>(?!<U\+00A0>)\S[^\n]*)")
+PARAGRAPH_RE = startup.compile(_LEAD + r"(?P<p>(?!<U\+00A0>)\S[^\n]*)")
 
 
 @cache
 def _role_rules() -> list[tuple[str, re.Pattern[str]]]:
     data = load_toml("sections.toml")
-    return [(r["name"], re.compile("|".join(r["keywords"]))) for r in data["role"]]
+    return [(r["name"], startup.compile("|".join(r["keywords"]))) for r in data["role"]]
 
 
 def title_to_role(title: str) -> Role | None:
@@ -133,7 +134,7 @@ def text_to_sections(text: str, cleaned: Cleaned, meta: Meta | None = None) -> l
 @cache
 def _opening_rules() -> tuple[int, re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     o = load_toml("sections.toml")["opening"]
-    return int(o["chars"]), re.compile(o["year"]), re.compile(o["review"]), re.compile(o["plan"])  # type: ignore[arg-type]
+    return int(o["chars"]), startup.compile(o["year"]), startup.compile(o["review"]), startup.compile(o["plan"])  # type: ignore[arg-type]
 
 
 def opening_role(opening: str, meta: Meta) -> Role | None:
@@ -230,7 +231,7 @@ def _close_spans(sections: list[Section], end: int) -> list[Section]:
 
 
 #: A list marker before a paragraph's words: （一）, 一是, 1., ——.
-_MARKER = re.compile(rf"^(?:[(（][{_CN}0-9]{{1,3}}[)）]|[{_CN}]{{1,3}}[是、．.]|[0-9]{{1,2}}[.．、]|——|各位代表[！!，,]?)*")
+_MARKER = startup.compile(rf"^(?:[(（][{_CN}0-9]{{1,3}}[)）]|[{_CN}]{{1,3}}[是、．.]|[0-9]{{1,2}}[.．、]|——|各位代表[！!，,]?)*")
 
 
 @cache
@@ -240,7 +241,7 @@ def _period_rules(anchored: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     pats = [data["five_year"], data["one_year"]]
     if not anchored:
         pats = [p.removeprefix("^") for p in pats]
-    return re.compile(pats[0]), re.compile(pats[1])
+    return startup.compile(pats[0]), startup.compile(pats[1])
 
 
 def _period_cue(words: str, single: int, search: bool) -> str | None:
@@ -258,9 +259,9 @@ def _period_cue(words: str, single: int, search: bool) -> str | None:
     return "year" if o is not None else None
 
 
-_SALUTATION_LEAD = re.compile(r"^各位代表[!！，,、：:]?")
+_SALUTATION_LEAD = startup.compile(r"^各位代表[!！，,、：:]?")
 #: A framing first sentence about the plan period (2025年是“十四五”收官之年。).
-_FRAMING = re.compile(load_toml("sections.toml")["opening"]["framing"])
+_FRAMING = startup.compile(load_toml("sections.toml")["opening"]["framing"])
 
 
 def _opening_words(paragraph: str, single: int) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from .base import BATCH_DOCUMENTS, BATCH_SECONDS, DEFAULT_DB, Batch, Store
+from ..location import DEFAULT_DB, is_url, shown
+from .base import BATCH_DOCUMENTS, BATCH_SECONDS, Batch, Store
 from .errors import AlreadyStored, DocumentRefused, SameReport, StoreError
 from .packing import Prepared, pack, prepare, unpack
 from .rows import RECON_FIELDS
@@ -22,29 +22,6 @@ __all__ = [
     "BATCH_DOCUMENTS", "BATCH_SECONDS", "DEFAULT_DB", "RECON_FIELDS", "AlreadyStored", "Batch", "DocumentRefused", "Prepared",
     "SQLiteStore", "SameReport", "Store", "StoreError", "is_url", "open_store", "shown", "pack", "prepare", "unpack",
 ]
-
-
-def is_url(db: str) -> bool:
-    """Whether ``--db`` names a PostgreSQL server rather than a file.
-
-    >>> is_url("postgresql://me@db.example/duizhang"), is_url("postgres:///x"), is_url("library.db")
-    (True, True, False)
-    """
-    return db.startswith(("postgresql://", "postgres://"))
-
-
-def shown(url: str) -> str:
-    """The URL without its password, for messages.
-
-    >>> shown("postgresql://me:secret@host:5432/lib")
-    'postgresql://me@host:5432/lib'
-    """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
 
 
 def open_store(db: str | Path | None = None, read_only: bool = False) -> Store:

@@ -32,7 +32,6 @@ from .packing import Prepared, prepare, unpack, unpack_text
 from .rows import DOCUMENT_SELECT, MENTION_SELECT, RECON_FIELDS, document_of, mention_of, record_of, row_of
 
 #: The library used when neither ``--db`` nor ``$DUIZHANG_DB`` names one.
-DEFAULT_DB = "duizhang.db"
 
 #: A batch of documents commits after this many documents or seconds, whichever comes
 #: first (where the backend batches: SQLite, whose full-text index flushes at every

@@ -20,11 +20,11 @@ from typing import Any
 
 from ..fulltext import match_query
 from ..limits import BUSY_TIMEOUT_S
+from ..location import DEFAULT_DB
 from ..model import Report, SearchHit
 from .base import (
     BATCH_DOCUMENTS,
     BATCH_SECONDS,
-    DEFAULT_DB,
     Batch,
     Store,
 )
