@@ -140,7 +140,7 @@ def _one_size(db: str, files: list, chars: int, jobs: int, parse_rate: float) ->
               f" = {chars / dt / parse_rate:.2f}x the one-core parse rate")
         stored = lib.store.text_chars()
         size = lib.store.size_bytes()
-        print(f"database: {size / 1e6:.0f} MB for {stored:,} chars of text = {size / stored:.1f} bytes per char")
+        print(f"database: {size / 1e6:.0f} MB for {stored:,} chars of text = {size / stored:.2f} bytes per char")
         codes = [c for c, _ in lib.regions()]
         pairs = [(c, y) for c in codes[:50] for y in lib.years_with_pairs(c)]
         rnd = random.Random(1)

@@ -60,7 +60,7 @@ def main() -> int:
     ap.add_argument("--ref", help="a git revision to measure beside this tree")
     a = ap.parse_args()
     if a.report is None or not a.report.is_file():
-        print(f"{a.report}: not found; skipping the start-up benchmark")
+        print(f"{a.report or 'no report given'}: not found; skipping the start-up benchmark")
         return 0
     scratch = Path(tempfile.mkdtemp(prefix="duizhang-bench-startup-"))
     try:

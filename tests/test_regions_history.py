@@ -122,8 +122,8 @@ def test_what_a_retired_code_is_now_agrees_with_the_yardstick() -> None:
 
 def test_regions_table_marks_what_is_in_use() -> None:
     rows = regions._rows()
-    assert {r["in_use"] for r in rows} == {"0", "1"}
-    in_use = {r["code"] for r in rows if r["in_use"] == "1"}
+    assert {used for _, _, used in rows} == {False, True}
+    in_use = {code for code, _, used in rows if used}
     assert len(in_use) > 3000
     # Every unit in use sits in a province in use.
     assert all(c[:2] + "0000" in in_use for c in in_use if c != regions.NATIONAL)

@@ -62,7 +62,7 @@ def test_reparse_leaves_no_stale_hits(lib: Library) -> None:
     before = len(lib.search("消防"))
     lib.reparse()
     assert len(lib.search("消防")) == before
-    n = lib.store.query("SELECT COUNT(*) FROM sentences")[0][0]
+    n = lib.store.query("SELECT COUNT(*) FROM sentence_texts")[0][0]
     # The contentless index holds exactly the stored sentences, no leftovers of the first parse.
     assert lib.store.query("SELECT COUNT(*) FROM sentence_index WHERE sentence_index MATCH ?",
                            (match_query("的"),))[0][0] <= n
@@ -170,11 +170,36 @@ def test_extract_to_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "cannot write" in res.output and "Traceback" not in res.output
 
 
+def _as_version_9(path: Path) -> None:
+    """Turn a library back into schema 9: a row per sentence, with its section."""
+    from duizhang.model import Section, section_finder
+    from duizhang.store.packing import unpack_spans
+    from duizhang.store.sqlite_schema import SENTENCE_TEXTS_9, sentence_id
+
+    c = sqlite3.connect(path)
+    c.execute("DROP VIEW sentence_texts")
+    c.execute('CREATE TABLE sentences (id INTEGER PRIMARY KEY, start INTEGER NOT NULL, "end" INTEGER NOT NULL, '
+              "section INTEGER)")
+    for doc_id, packed in c.execute("SELECT doc_id, sentences FROM contents").fetchall():
+        secs = [Section(*r) for r in c.execute('SELECT start, "end", heading_end, level, title, role, parent '
+                                               "FROM sections WHERE doc_id = ? ORDER BY idx", (doc_id,))]
+        find = section_finder(secs)
+        c.executemany('INSERT INTO sentences (id, start, "end", section) VALUES (?,?,?,?)',
+                      [(sentence_id(doc_id, k), a, b, find(a)) for k, (a, b) in enumerate(unpack_spans(packed))])
+    c.execute("ALTER TABLE contents DROP COLUMN sentences")
+    for stmt in _statements(SENTENCE_TEXTS_9):
+        c.execute(stmt)
+    c.execute("PRAGMA user_version = 9")
+    c.commit()
+    c.close()
+
+
 def _as_version_8(path: Path) -> None:
     """Turn a library back into schema 8: plain texts, sentences with a doc_id column."""
     from duizhang.store.packing import unpack_text
     from duizhang.store.sqlite_schema import SENTENCE_BITS, SENTENCE_TEXTS_8
 
+    _as_version_9(path)
     c = sqlite3.connect(path)
     c.execute("DROP VIEW sentence_texts")
     for doc_id, stored in c.execute("SELECT doc_id, text FROM contents").fetchall():
@@ -230,7 +255,7 @@ def test_version_7_library_renumbers_its_sentences_by_document(tmp_path: Path) -
     c.close()
     with Library(path) as lib:
         assert lib.store.version == len(MIGRATIONS)
-        ids = [i for (i,) in lib.store.query("SELECT id FROM sentences")]
+        ids = [i for (i,) in lib.store.query("SELECT id FROM sentence_texts")]
         assert {i >> SENTENCE_BITS for i in ids} == {d for (d,) in lib.store.query("SELECT id FROM documents")}
         assert {q: lib.search(q).to_dict(orient="records") for q in SEARCHES} == before
 
@@ -258,6 +283,33 @@ def test_version_8_library_compresses_its_texts_and_gets_smaller(tmp_path: Path)
         assert all(isinstance(t, bytes) for (t,) in lib.store.query("SELECT text FROM contents"))
         assert lib.store.text_chars() == sum(map(len, texts.values()))
         assert lib.store.size_bytes() < old_size
+
+
+def test_version_9_library_packs_its_sentence_spans(tmp_path: Path) -> None:
+    # Migration 10: a document's sentence spans one JSON value of its contents row; the
+    # sentence rows go, and every search, sentence and index row is as before.
+    from duizhang.store.sqlite_schema import sentence_bodies
+
+    path = tmp_path / "x.db"
+    with Library(path) as lib:
+        lib.add([_three_reports(tmp_path)])
+        ids = [d for (d,) in lib.store.query("SELECT id FROM documents")]
+        before = {q: lib.search(q).to_dict(orient="records") for q in SEARCHES}
+        view = [tuple(r) for r in lib.store.query("SELECT * FROM sentence_texts ORDER BY id")]
+        bodies = {d: sentence_bodies(lib.store.conn, d) for d in ids}
+    _as_version_9(path)
+    c = sqlite3.connect(path)
+    assert c.execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == len(view) > 10
+    c.close()
+    with Library(path) as lib:
+        assert lib.store.version == len(MIGRATIONS)
+        tables = {r[0] for r in lib.store.query("SELECT name FROM sqlite_master")}
+        assert "sentences" not in tables
+        assert {q: lib.search(q).to_dict(orient="records") for q in SEARCHES} == before
+        assert [tuple(r) for r in lib.store.query("SELECT * FROM sentence_texts ORDER BY id")] == view
+        assert {d: sentence_bodies(lib.store.conn, d) for d in ids} == bodies
+        lib.reparse()  # deleting needs each sentence's indexed body, read from the spans
+        assert {q: lib.search(q).to_dict(orient="records") for q in SEARCHES} == before
 
 
 def test_sentence_texts_reads_compressed_text_in_plain_sql(tmp_path: Path) -> None:

@@ -40,6 +40,8 @@ _RECON_COLUMNS = {
     "target_sentence": "the sentence of the target",
     "outcome_sentence": "the sentence of the outcome",
     "note": "why the status is what it is, where it needs saying",
+    "reason": "what explains the row beyond its status and note; empty where the status says it all "
+              "(duizhang reconcile and the explorer show those words: 'achieved: same indicator' …)",
 }
 
 

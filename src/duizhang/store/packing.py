@@ -5,9 +5,11 @@ its raw bytes as stored (compressed, or given by its text), its text as stored
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..fulltext import index_body
@@ -146,3 +148,40 @@ def unpack(stored: bytes, codec: str | None, text: str | None = None) -> bytes:
     if codec.startswith("text:") and text is not None:
         return text.encode(codec[5:])
     raise StoreError(f"raw bytes stored with an unknown codec {codec!r} (a newer duizhang wrote them?)")
+
+
+def pack_spans(spans: Sequence[tuple[int, int]]) -> str:
+    """A document's sentence spans as the SQLite library keeps them in one value: a
+    JSON array where ``n > 0`` is a sentence of n characters and ``-n`` n characters
+    between sentences. A row per sentence cost 0.4 bytes per character of text; this
+    about 0.1, and plain SQL still reads it (``json_each``; the ``sentence_texts``
+    view). Spans must be in order and not overlap.
+
+    >>> pack_spans([(2, 5), (5, 9), (11, 12)])
+    '[-2,3,4,-2,1]'
+    >>> unpack_spans(pack_spans([(2, 5), (5, 9), (11, 12)]))
+    [(2, 5), (5, 9), (11, 12)]
+    >>> pack_spans([]), unpack_spans("[]")
+    ('[]', [])
+    """
+    parts: list[int] = []
+    at = 0
+    for a, b in spans:
+        if a < at or b <= a:
+            raise ValueError(f"sentence spans out of order or empty at {a}")
+        if a > at:
+            parts.append(at - a)
+        parts.append(b - a)
+        at = b
+    return json.dumps(parts, separators=(",", ":"))
+
+
+def unpack_spans(packed: str | None) -> list[tuple[int, int]]:
+    """The spans :func:`pack_spans` packed (none for None)."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for n in json.loads(packed or "[]"):
+        if n > 0:
+            spans.append((at, at + n))
+        at += abs(n)
+    return spans

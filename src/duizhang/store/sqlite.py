@@ -21,7 +21,7 @@ from typing import Any
 from ..fulltext import match_query
 from ..limits import BUSY_TIMEOUT_S
 from ..location import DEFAULT_DB
-from ..model import Report, SearchHit
+from ..model import Report, SearchHit, section_finder
 from .base import (
     BATCH_DOCUMENTS,
     BATCH_SECONDS,
@@ -29,8 +29,15 @@ from .base import (
     Store,
 )
 from .errors import StoreError
-from .packing import Prepared, sqlar_uncompress
-from .sqlite_schema import MIGRATIONS, SENTENCE_BITS, TEXT_PACKED, sentence_bodies, sentence_id, statements
+from .packing import Prepared, pack_spans, sqlar_uncompress, unpack_spans, unpack_text
+from .sqlite_schema import (
+    LAST_COMPACTING,
+    MIGRATIONS,
+    SENTENCE_BITS,
+    sentence_bodies,
+    sentence_id,
+    statements,
+)
 
 #: How often a transaction is tried again when SQLite answers "busy" at once (it can,
 #: in WAL mode, without waiting for the busy timeout), and the first pause.
@@ -129,8 +136,8 @@ class SQLiteStore(Store):
                     for stmt in statements(step):
                         self.conn.execute(stmt)
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
-        if 0 < first < TEXT_PACKED <= self.version and self.path != ":memory:":
-            # Migration 9 rewrote every text smaller: give the space back once.
+        if 0 < first < LAST_COMPACTING <= self.version and self.path != ":memory:":
+            # Migrations 9 and 10 rewrote texts and sentences smaller: give the space back once.
             try:
                 self.conn.execute("VACUUM")
             except sqlite3.OperationalError:
@@ -286,27 +293,21 @@ class SQLiteStore(Store):
         # A contentless index forgets a row when told what it indexed for it.
         self.conn.executemany("INSERT INTO sentence_index (sentence_index, rowid, body) VALUES ('delete', ?, ?)",
                               sentence_bodies(self.conn, doc_id))
-        self.conn.execute("DELETE FROM sentences WHERE id BETWEEN ? AND ?",
-                          (sentence_id(doc_id, 0), sentence_id(doc_id + 1, 0) - 1))
         self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
     def _put_contents(self, doc_id: int, text: str, p: Prepared) -> None:
         self.conn.execute(
-            "INSERT INTO contents (doc_id, raw, raw_codec, text, text_size, text_chars) VALUES (?,?,?,?,?,?)",
-            (doc_id, p.raw, p.codec, p.text, p.text_size, len(text)))
+            "INSERT INTO contents (doc_id, raw, raw_codec, text, text_size, text_chars, sentences) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (doc_id, p.raw, p.codec, p.text, p.text_size, len(text), pack_spans([(a, b) for a, b, _, _ in p.sentences])))
 
     def text_chars(self) -> int:
         return int(self.conn.execute("SELECT COALESCE(SUM(text_chars), 0) FROM contents").fetchone()[0])
 
     def _index_sentences(self, doc_id: int, text: str, sentences: list[tuple[int, int, int | None, str]]) -> None:
-        # Ids given here (each says its document, see search) so that sentences and
-        # their index rows go in two statements, not two per sentence.
-        ids = [sentence_id(doc_id, i) for i in range(len(sentences))]
-        self.conn.executemany(
-            'INSERT INTO sentences (id, start, "end", section) VALUES (?,?,?,?)',
-            [(i, a, b, sec) for i, (a, b, sec, _) in zip(ids, sentences, strict=True)],
-        )
-        bodies = [(i, body) for i, (_, _, _, body) in zip(ids, sentences, strict=True)]
+        # The spans went in with the contents row (_put_contents); a sentence's index
+        # row id says its document and its number there (see search).
+        bodies = [(sentence_id(doc_id, i), body) for i, (_, _, _, body) in enumerate(sentences)]
         if self._batch is not None:
             self._batch.index.extend(bodies)  # written at the batch's commit, see _in_batch
         else:
@@ -346,27 +347,28 @@ class SQLiteStore(Store):
                 break
         if not ids:
             return total, []
-        rows = {int(r["id"]): r for r in self.conn.execute(
-            f'SELECT id, start, "end", section FROM sentences WHERE id IN ({",".join("?" * len(ids))})', ids)}
-        # Each document of the page once: its name, section titles and text (a page of
-        # hits falls in a few documents: they are listed by document).
-        hit_docs = sorted({i >> SENTENCE_BITS for i in rows})
+        # Each document of the page once: its name, text, sentence spans and sections
+        # (a page of hits falls in a few documents: they are listed by document).
+        hit_docs = sorted({i >> SENTENCE_BITS for i in ids})
         names = {int(r["id"]): r for r in self.conn.execute(
             f"SELECT id, name, region FROM documents WHERE id IN ({','.join('?' * len(hit_docs))})", hit_docs)}
-        titles = {(int(r["doc_id"]), int(r["idx"])): r["title"] for r in self.conn.execute(
-            f"SELECT doc_id, idx, title FROM sections WHERE doc_id IN ({','.join('?' * len(hit_docs))})", hit_docs)}
-        texts = {d: self.text(d) for d in hit_docs}
-        hits = []
-        for i in ids:
-            if i not in rows:
+        contents = {int(r["doc_id"]): (unpack_text(r["text"]), unpack_spans(r["sentences"])) for r in self.conn.execute(
+            f"SELECT doc_id, text, sentences FROM contents WHERE doc_id IN ({','.join('?' * len(hit_docs))})", hit_docs)}
+        found: dict[int, SearchHit] = {}
+        for d in hit_docs:
+            if d not in names or d not in contents:
                 continue
-            r, d = rows[i], i >> SENTENCE_BITS
-            if d not in names:
-                continue
-            a, b = int(r["start"]), int(r["end"])
-            hits.append(SearchHit(d, names[d]["name"], names[d]["region"],
-                                  titles.get((d, r["section"])) if r["section"] is not None else None,
-                                  texts[d][a:b], a, b))
+            sections = self.sections(d)
+            find = section_finder(sections)  # as a sentence's section was found when stored
+            text, spans = contents[d]
+            for i in ids:
+                k = i - sentence_id(d, 0)
+                if i >> SENTENCE_BITS == d and 0 <= k < len(spans):
+                    a, b = spans[k]
+                    sec = find(a)
+                    found[i] = SearchHit(d, names[d]["name"], names[d]["region"],
+                                         sections[sec].title if sec is not None else None, text[a:b], a, b)
+        hits = [found[i] for i in ids if i in found]
         return total, hits
 
     def analyze(self) -> None:
