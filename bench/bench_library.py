@@ -133,7 +133,7 @@ def _one_size(db: str, files: list, chars: int, jobs: int, parse_rate: float) ->
     with Library(db) as lib:
         t0 = time.perf_counter()
         s = lib.add(files, jobs=jobs)
-        lib.refresh_recon(s.regions)
+        lib.refresh_recon(s.regions, jobs=jobs)
         dt = time.perf_counter() - t0
         print(f"ingest --jobs {jobs}: {len(s.added)} documents ({len(s.skipped)} skipped, {len(s.failed)} failed), "
               f"{chars:,} chars in {dt:.1f} s → {len(s.added) / dt:.0f} documents/s, {chars / dt / 1e6:.2f} M chars/s"

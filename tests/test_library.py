@@ -244,3 +244,21 @@ def test_compare_keeps_units_apart_and_names_sources(lib: Library) -> None:
     gdp = lib.compare("gdp")
     row = gdp[(gdp["region_code"] == "120104") & (gdp["year"] == 2023)].iloc[0]
     assert row["status"] == "achieved" and row["target_doc"] and row["outcome_doc"]
+
+
+def test_a_refresh_in_worker_processes_stores_the_same_rows(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    # After an add with --jobs, the 对账单 of many regions is computed in worker
+    # processes reading the library on their own connections: the stored rows are the
+    # ones one process computes.
+    from duizhang import statement
+
+    def stored() -> list[dict]:
+        return [r.to_dict() for r in lib.reconcile_rows()]
+
+    lib.refresh_recon()
+    serial = stored()
+    monkeypatch.setattr(statement, "PARALLEL_MIN_UNITS", 1)
+    codes = [c for c, _ in lib.regions()]
+    assert len(codes) >= 2 and serial
+    assert lib.refresh_recon(codes, jobs=2) == len(serial)
+    assert stored() == serial

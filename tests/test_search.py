@@ -174,7 +174,7 @@ def _as_version_9(path: Path) -> None:
     """Turn a library back into schema 9: a row per sentence, with its section."""
     from duizhang.model import Section, section_finder
     from duizhang.store.packing import unpack_spans
-    from duizhang.store.sqlite_schema import SENTENCE_TEXTS_9, sentence_id
+    from duizhang.store.sqlite_schema import SENTENCE_BITS_8, SENTENCE_TEXTS_9, sentence_bodies
 
     c = sqlite3.connect(path)
     c.execute("DROP VIEW sentence_texts")
@@ -185,7 +185,14 @@ def _as_version_9(path: Path) -> None:
                                                "FROM sections WHERE doc_id = ? ORDER BY idx", (doc_id,))]
         find = section_finder(secs)
         c.executemany('INSERT INTO sentences (id, start, "end", section) VALUES (?,?,?,?)',
-                      [(sentence_id(doc_id, k), a, b, find(a)) for k, (a, b) in enumerate(unpack_spans(packed))])
+                      [((doc_id << SENTENCE_BITS_8) + k, a, b, find(a)) for k, (a, b) in enumerate(unpack_spans(packed))])
+    # The index as schema 9 numbered its rows.
+    bodies = {d: sentence_bodies(c, d) for (d,) in c.execute("SELECT doc_id FROM contents").fetchall()}
+    c.execute("DROP TABLE sentence_index")
+    c.execute(CREATE_INDEX)
+    for d, rows in bodies.items():
+        c.executemany("INSERT INTO sentence_index (rowid, body) VALUES (?, ?)",
+                      [((d << SENTENCE_BITS_8) + (i & ((1 << 20) - 1)), body) for i, body in rows])
     c.execute("ALTER TABLE contents DROP COLUMN sentences")
     for stmt in _statements(SENTENCE_TEXTS_9):
         c.execute(stmt)
@@ -197,7 +204,7 @@ def _as_version_9(path: Path) -> None:
 def _as_version_8(path: Path) -> None:
     """Turn a library back into schema 8: plain texts, sentences with a doc_id column."""
     from duizhang.store.packing import unpack_text
-    from duizhang.store.sqlite_schema import SENTENCE_BITS, SENTENCE_TEXTS_8
+    from duizhang.store.sqlite_schema import SENTENCE_BITS_8, SENTENCE_TEXTS_8
 
     _as_version_9(path)
     c = sqlite3.connect(path)
@@ -209,7 +216,7 @@ def _as_version_8(path: Path) -> None:
     c.execute("""CREATE TABLE sentences_old (id INTEGER PRIMARY KEY,
         doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
         start INTEGER NOT NULL, "end" INTEGER NOT NULL, section INTEGER)""")
-    c.execute(f'INSERT INTO sentences_old SELECT id, id >> {SENTENCE_BITS}, start, "end", section FROM sentences')
+    c.execute(f'INSERT INTO sentences_old SELECT id, id >> {SENTENCE_BITS_8}, start, "end", section FROM sentences')
     c.execute("DROP TABLE sentences")
     c.execute("ALTER TABLE sentences_old RENAME TO sentences")
     c.execute("CREATE INDEX sentences_doc ON sentences(doc_id)")
@@ -328,3 +335,23 @@ def test_sentence_texts_reads_compressed_text_in_plain_sql(tmp_path: Path) -> No
     rows = c.execute('SELECT text FROM sentence_texts WHERE doc_id = ? AND start = ? AND "end" = ?',
                      (int(hit["doc_id"]), int(hit["start"]), int(hit["end"]))).fetchall()
     assert rows == [(hit["sentence"],)]
+
+
+def test_a_document_of_more_sentences_than_its_ids_hold_is_indexed_up_to_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A sentence id has room for 2^20 sentences of a document (a long report has two
+    # thousand); past that the text is kept whole and only the index stops.
+    import duizhang.store.sqlite as sqlite_store
+
+    monkeypatch.setattr(sqlite_store, "MAX_SENTENCES", 3)
+    path = tmp_path / "x.db"
+    with Library(path) as lib:
+        lib.add([_three_reports(tmp_path)])
+        ids = [d for (d,) in lib.store.query("SELECT id FROM documents")]
+        for d in ids:
+            rows = lib.store.query("SELECT id, start, \"end\", text FROM sentence_texts WHERE doc_id = ?", (d,))
+            assert len(rows) == 3
+            assert all(lib.store.text(d)[a:b] == t for _, a, b, t in rows)
+        assert lib.store.text(ids[0]).count("。") > 3  # the text is whole
+        assert set(lib.search("政府工作报告")["doc_id"]) == set(ids)
+        assert lib.search("消防站").empty  # beyond each document's first three sentences

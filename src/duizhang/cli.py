@@ -419,7 +419,7 @@ def add(db: str, paths: tuple[str, ...], jobs: int, keep_duplicates: bool, from_
         if summary.regions:
             # The stored 对账单 (table recon_rows) of the regions that got reports.
             with err.status(f"updating the 对账单 of {len(summary.regions)} region(s)"):
-                lib.refresh_recon(summary.regions)
+                lib.refresh_recon(summary.regions, jobs=jobs)
     if source is not None:
         source.close()
     for _source, message in summary.repeats:

@@ -18,7 +18,7 @@ from .ingest import AddSummary
 from .model import MENTION_FIELDS, RawDocument, ReconRow, StoredDocument
 from .reconcile import outcome_documents, paired_years, target_documents
 from .scope import LibraryError, resolve_region, statement_units
-from .statement import missing_pair, unit_statement
+from .statement import missing_pair, unit_statement, unit_statements
 from .store import Store, open_store
 from .vocab import load_toml
 
@@ -197,8 +197,9 @@ class Library:
         """The years of a unit with both a target and an outcome document."""
         return paired_years(self.store.unit_documents(code))
 
-    def refresh_recon(self, codes: Iterable[str] | None = None) -> int:
+    def refresh_recon(self, codes: Iterable[str] | None = None, jobs: int = 1) -> int:
         """Recompute and store the 对账单 of these regions (every region if None); returns rows stored.
+        With ``jobs`` > 1 the rows of many regions are computed in that many processes.
 
         Reports of a unit re-coded since pair under its new code, so the codes linked
         to a given one through ``region_now_code`` are refreshed with it.
@@ -213,8 +214,7 @@ class Library:
                 todo |= {code for code, _, now, _ in held if now == c}
                 todo |= {now for code, _, now, _ in held if code == c and now}
         n = 0
-        for code in sorted(todo):
-            rows = self.compute_recon(code)
+        for code, rows in unit_statements(self.store, sorted(todo), jobs):
             self.store.replace_recon(code, rows)
             n += len(rows)
         return n

@@ -7,7 +7,9 @@ recomputes a unit's rows when a report of it is added or the library reparsed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 from .model import Figure, ReconRow, StoredDocument
@@ -24,7 +26,14 @@ from .reconcile import (
     year_outcomes,
     year_targets,
 )
-from .store import Store
+from .store import Store, open_store
+
+#: Units from which :func:`unit_statements` computes in worker processes (for fewer,
+#: starting the workers costs more than it saves).
+PARALLEL_MIN_UNITS = 16
+
+#: The library as a worker of :func:`unit_statements` reads it (its own connection).
+_worker_store: Store | None = None
 
 
 def unit_name(docs: Sequence[StoredDocument], code: str) -> str:
@@ -41,6 +50,32 @@ def unit_statement(store: Store, code: str) -> list[ReconRow]:
     for y in paired_years(docs):
         rows += year_statement(store, code, name, y, target_documents(docs, y), outcome_documents(docs, y))
     return rows
+
+
+def unit_statements(store: Store, codes: Sequence[str], jobs: int = 1) -> Iterator[tuple[str, list[ReconRow]]]:
+    """``(code, unit_statement(store, code))`` for each code, in order; with ``jobs`` > 1
+    computed by that many worker processes, each reading the library on a connection
+    of its own (the 对账单 of the regions an ``add`` touched was the one stretch of
+    an ingest where one core sat idle). The caller stores the rows."""
+    location = store.location
+    if jobs <= 1 or len(codes) < PARALLEL_MIN_UNITS or location == ":memory:":
+        for code in codes:
+            yield code, unit_statement(store, code)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_open_for_worker, initargs=(location,)) as pool:
+        yield from zip(codes, pool.map(_worker_statement, codes, chunksize=4), strict=True)
+
+
+def _open_for_worker(location: str) -> None:
+    global _worker_store
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _worker_store = open_store(location, read_only=True)
+
+
+def _worker_statement(code: str) -> list[ReconRow]:
+    if _worker_store is None:  # pragma: no cover - the pool's initializer opens it
+        raise RuntimeError("worker without a library")
+    return unit_statement(_worker_store, code)
 
 
 def missing_pair(name: str, year: int, t_docs: Sequence[StoredDocument], o_docs: Sequence[StoredDocument]) -> str:

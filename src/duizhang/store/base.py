@@ -63,6 +63,12 @@ class Store(ABC):
     backend: str
     #: The library as the user named it (a file, or a URL without its password).
     path: str
+
+    @property
+    def location(self) -> str:
+        """What opens this library again in another process (``open_store``): the file,
+        or the server's URL with its credentials (``path`` hides the password)."""
+        return str(getattr(self, "url", self.path))
     read_only: bool
 
     # -- what a backend gives --------------------------------------------

@@ -39,6 +39,10 @@ from .sqlite_schema import (
     statements,
 )
 
+#: Sentences of a document that its ids have room for (SENTENCE_BITS); the text of a
+#: longer one is kept whole, its search index stops there.
+MAX_SENTENCES = 1 << SENTENCE_BITS
+
 #: How often a transaction is tried again when SQLite answers "busy" at once (it can,
 #: in WAL mode, without waiting for the busy timeout), and the first pause.
 BUSY_RETRIES = 8
@@ -299,7 +303,8 @@ class SQLiteStore(Store):
         self.conn.execute(
             "INSERT INTO contents (doc_id, raw, raw_codec, text, text_size, text_chars, sentences) "
             "VALUES (?,?,?,?,?,?,?)",
-            (doc_id, p.raw, p.codec, p.text, p.text_size, len(text), pack_spans([(a, b) for a, b, _, _ in p.sentences])))
+            (doc_id, p.raw, p.codec, p.text, p.text_size, len(text),
+             pack_spans([(a, b) for a, b, _, _ in p.sentences[:MAX_SENTENCES]])))
 
     def text_chars(self) -> int:
         return int(self.conn.execute("SELECT COALESCE(SUM(text_chars), 0) FROM contents").fetchone()[0])
@@ -307,7 +312,7 @@ class SQLiteStore(Store):
     def _index_sentences(self, doc_id: int, text: str, sentences: list[tuple[int, int, int | None, str]]) -> None:
         # The spans went in with the contents row (_put_contents); a sentence's index
         # row id says its document and its number there (see search).
-        bodies = [(sentence_id(doc_id, i), body) for i, (_, _, _, body) in enumerate(sentences)]
+        bodies = [(sentence_id(doc_id, i), body) for i, (_, _, _, body) in enumerate(sentences[:MAX_SENTENCES])]
         if self._batch is not None:
             self._batch.index.extend(bodies)  # written at the batch's commit, see _in_batch
         else:
