@@ -30,6 +30,12 @@ SERIAL_SECONDS = 1.0
 #: Documents parsed ahead of the writer per worker; bounds memory in a big batch.
 IN_FLIGHT_PER_JOB = 4
 
+#: A writer that has waited this long for its workers commits what it holds, so that
+#: another writer is not kept waiting through a long parse. Not at once: committing
+#: whenever it caught up with the workers (every three or four reports) made the
+#: full-text index write a segment each time, CPU the parsers needed.
+IDLE_COMMIT_S = 0.5
+
 
 @dataclass
 class AddSummary:
@@ -248,9 +254,10 @@ def _add_parallel(
         for raw in raws:
             pending[pool.submit(_parse_for_store, raw, ocr, db.packs_text)] = raw
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
-                if not any(f.done() for f in pending):
-                    db.commit()  # waiting for the workers anyway: let others write
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=IDLE_COMMIT_S, return_when=FIRST_COMPLETED)
+                if not done:
+                    db.commit()  # the workers are slow (a long OCR): let others write meanwhile
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     store(pending.pop(fut), fut.result())
         for fut in list(pending):

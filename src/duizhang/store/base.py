@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from ..model import (
@@ -31,13 +32,17 @@ from .errors import AlreadyStored, DocumentRefused, SameReport, StoreError
 from .packing import Prepared, prepare, unpack, unpack_text
 from .rows import DOCUMENT_SELECT, MENTION_SELECT, RECON_FIELDS, document_of, mention_of, record_of, row_of
 
-#: The library used when neither ``--db`` nor ``$DUIZHANG_DB`` names one.
-
 #: A batch of documents commits after this many documents or seconds, whichever comes
 #: first (where the backend batches: SQLite, whose full-text index flushes at every
 #: commit); a second bounds what another writer waits and what a kill loses.
 BATCH_DOCUMENTS = 50
 BATCH_SECONDS = 1.0
+
+#: The columns of a figure as stored (its context is read from the text), and a
+#: function giving them from a Mention in one C call.
+_STORED_MENTION_COLUMNS = [c for c in MENTION_COLUMNS if c != "context"]
+_stored_mention = attrgetter(*_STORED_MENTION_COLUMNS)
+
 
 @dataclass
 class Batch:
@@ -259,12 +264,12 @@ class Store(ABC):
             [(doc_id, s.start, s.end, "boilerplate", s.reason) for s in r.cleaned.boilerplate]
             + [(doc_id, s.start, s.end, "duplicate", s.reason) for s in r.cleaned.duplicates],
         )
+        # A figure's context is not stored: it is words of the text before it, read
+        # back from the text (_figures); storing it was 0.55 bytes per character.
         self._insert_rows(
-            "mentions", ["doc_id", *MENTION_COLUMNS, "section_id"],
-            # A figure's context is not stored: it is words of the text before it, read
-            # back from the text (_figures); storing it was 0.55 bytes per character.
-            [(doc_id, *(getattr(x, c) if c != "context" else None for c in MENTION_COLUMNS),
-              section_ids[x.section] if x.section is not None else None) for x in r.mentions],
+            "mentions", ["doc_id", *_STORED_MENTION_COLUMNS, "section_id"],
+            [(doc_id, *_stored_mention(x), section_ids[x.section] if x.section is not None else None)
+             for x in r.mentions],
         )
         self._index_sentences(doc_id, r.text, p.sentences)
         return doc_id
