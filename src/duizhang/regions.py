@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from . import startup
-from .vocab import load_toml, read_bytes, read_text
+from .vocab import load_toml, read_bytes
 
 NATIONAL = "000000"
 
@@ -87,8 +87,13 @@ def _short(name: str) -> str | None:
 
 @cache
 def _rows() -> list[tuple[str, str, bool]]:
-    """(code, name, in use) of every row of ``regions.csv``."""
-    lines = (line for line in read_text("regions.csv").splitlines() if line and not line.startswith("#"))
+    """(code, name, in use) of every row of ``regions.csv`` (kept parsed between runs,
+    see ``duizhang.startup``: every report asks which units are in use today)."""
+    return startup.data("regions.csv", read_bytes("regions.csv"), _parse_rows)
+
+
+def _parse_rows(source: bytes) -> list[tuple[str, str, bool]]:
+    lines = (line for line in source.decode("utf-8").splitlines() if line and not line.startswith("#"))
     reader = csv.reader(lines)
     header = next(reader)
     code, name, in_use = header.index("code"), header.index("name"), header.index("in_use")
@@ -160,7 +165,7 @@ def table_year(year: int | None) -> int | None:
 @cache
 def _names_for(year: int | None) -> dict[str, str]:
     if year is None:
-        return _current()
+        return _table(None).names  # kept between runs with today's lookups
     names = dict(_history_table(year + 1))  # units set up during the report's own year
     names.update(_history_table(year))
     return names

@@ -71,9 +71,8 @@ class Store(ABC):
 
     @property
     def location(self) -> str:
-        """What opens this library again in another process (``open_store``): the file,
-        or the server's URL with its credentials (``path`` hides the password)."""
-        return str(getattr(self, "url", self.path))
+        """What opens this library again in another process (``open_store``)."""
+        return self.path
     read_only: bool
 
     # -- what a backend gives --------------------------------------------

@@ -73,6 +73,11 @@ class PostgresStore(Store):
     backend = "postgresql"
     errors = (psycopg.Error, OSError)
 
+    @property
+    def location(self) -> str:
+        """The server's URL with its credentials (``path`` hides the password)."""
+        return self.url
+
     def __init__(self, url: str, read_only: bool = False) -> None:
         self.url = url
         self.path = shown(url)

@@ -184,9 +184,6 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     lambda conn: _migrate_10(conn),
 ]
 
-#: The schema version from which texts are stored compressed (migration 9).
-TEXT_PACKED = 9
-
 #: The last migration that frees much of the file: a library that crosses it is
 #: vacuumed once, to give the space back.
 LAST_COMPACTING = 10
