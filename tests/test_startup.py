@@ -51,7 +51,8 @@ def test_a_cached_run_parses_as_an_uncached_one(report: Path, tmp_path: Path) ->
 
 def test_every_cached_pattern_is_what_re_compiles(report: Path, tmp_path: Path) -> None:
     """Each kept entry, given to the engine, equals ``re.compile`` of its pattern
-    (CPython compares pattern, flags and opcodes)."""
+    (CPython compares pattern, flags and opcodes); one kept with the engine's skip
+    to its first characters differs from it in the info block alone."""
     import _sre
     import marshal
 
@@ -61,9 +62,20 @@ def test_every_cached_pattern_is_what_re_compiles(report: Path, tmp_path: Path) 
     entries = marshal.loads(path.read_bytes())["entries"]
     patterns = {k: v for k, v in entries.items() if not k[0].startswith("data:")}
     assert len(patterns) > 100  # the parse stages' patterns
-    for (_tag, _pattern, flags), args in patterns.items():
+    skipping = 0
+    for (tag, _pattern, flags), args in patterns.items():
         source = args[0]
-        assert _sre.compile(*args) == re.compile(source, flags), source[:80]
+        plain = startup._engine_args(source, flags)
+        assert _sre.compile(*plain) == re.compile(source, flags), source[:80]
+        if tag.endswith("+skip") and args != plain:
+            skipping += 1
+            assert args == startup._skip_by_class(plain)
+            code, plain_code = args[2], plain[2]
+            assert code[code[1] + 1 :] == plain_code[plain_code[1] + 1 :], "only the info block differs"
+            assert code[2] == int(re._constants.SRE_INFO_CHARSET)  # type: ignore[attr-defined]
+        else:
+            assert args == plain
+    assert skipping >= 3  # the figure pattern, the year pattern, the earlier-number pattern
     assert any(k[0] == "data:metrics.toml" for k in entries), "vocabulary files are kept parsed too"
 
 
@@ -106,6 +118,29 @@ def test_kept_data_follows_its_source() -> None:
     assert startup.data("t.toml", b"abc", build) == {"n": 3}
     assert startup.data("t.toml", b"abcd", build) == {"n": 4}  # an edited file is parsed again
     assert calls == [b"abc", b"abcd"]
+
+
+def test_a_pattern_skipping_to_its_first_characters_finds_what_re_finds() -> None:
+    """The engine's skip (info-block charset) only saves time: same matches, groups and
+    spans as the plain pattern, on text where most characters cannot start a match."""
+    from duizhang.patterns import guarded
+
+    texts = ["近3年增长5%，超过1000万元；不低于二十项。第3名" * 50, "", "近", "约约约1", "过" * 30 + "1"]
+    for source in [r"(?:超过|近|约)?[0-9]+(?:万|亿)?", r"(?:不低于)?[一二三四五六七八九十]+项", r"第[0-9]名|[0-9]+%"]:
+        fast = startup.compile(source, rewrite=guarded, tag="test-guarded", skip_by_class=True)
+        plain = re.compile(guarded(source))
+        assert fast.pattern == plain.pattern and fast != plain  # the same pattern, other opcodes
+        for text in texts:
+            for pos in (0, 1, 7):
+                assert [(m.span(), m.groups()) for m in fast.finditer(text, pos)] == \
+                       [(m.span(), m.groups()) for m in plain.finditer(text, pos)]
+                assert (fast.search(text, pos) or re.match("", "")).span() == (plain.search(text, pos) or re.match("", "")).span()
+
+
+def test_no_skip_where_the_pattern_does_not_open_with_a_class() -> None:
+    for source, flags in [(r"近?[0-9]+", 0), (r"(?=[a-z])(?:abc)", re.I), (r"(?=[^0-9])(?:x)", 0), (r"(?=x)x*", 0)]:
+        args = startup._engine_args(source, flags)
+        assert startup._skip_by_class(args) is None, source
 
 
 def test_rewritten_patterns_are_kept_under_their_rewrite() -> None:

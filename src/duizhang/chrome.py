@@ -7,12 +7,10 @@ words from ``data/document.toml``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
-from . import startup
-from .patterns import PAD
+from .patterns import PAD, LinePattern
 from .vocab import load_toml
 
 #: The word patterns of ``data/document.toml``.
@@ -28,7 +26,7 @@ LINE_LEAD = rf"(?m)^(?:{PAD}|[•·])*"
 NOT_TITLE = rf"(?![0-9０-９〇零一二]{{4}}年[0-9０-９〇零一二三四五六七八九十]{{1,2}}月|——|{_DOC['title']['not_title']})"
 
 #: A report title: short line naming the document type, without sentence punctuation.
-TITLE_RE = startup.compile(
+TITLE_RE = LinePattern(
     LINE_LEAD
     + NOT_TITLE
     + rf"(?P<t>[^\n。；;，,]{{0,40}}?({_DOC['title']['names']})[^\n。，,]{{0,30}})\s*$"
@@ -37,9 +35,9 @@ TITLE_RE = startup.compile(
 
 @dataclass(frozen=True)
 class Rules:
-    header: re.Pattern[str]
-    footer: re.Pattern[str]
-    inline: re.Pattern[str]
+    header: LinePattern
+    footer: LinePattern
+    inline: LinePattern
     reasons: dict[str, str]  # group name -> reason
 
 
@@ -54,8 +52,8 @@ def line_rules() -> Rules:
         body = "|".join(f"(?:{p})" for p in rule["patterns"])
         alts[rule["where"]].append(f"(?P<{group}>{body})")
 
-    def comp(parts: list[str]) -> re.Pattern[str]:
-        return startup.compile(LINE_LEAD + "(?:" + "|".join(parts) + r")[^\n]*")
+    def comp(parts: list[str]) -> LinePattern:
+        return LinePattern(LINE_LEAD + "(?:" + "|".join(parts) + r")[^\n]*")
 
     return Rules(comp(alts["header"]), comp(alts["footer"]), comp(alts["inline"]), reasons)
 

@@ -17,13 +17,14 @@ import unicodedata
 from . import startup
 from .chrome import LINE_LEAD, TITLE_RE, Rules, line_rules
 from .model import Cleaned, Span
+from .patterns import LinePattern
 from .vocab import load_toml
 
 #: The word patterns of ``data/document.toml``.
 _DOC = load_toml("document.toml")
 
 #: Prose: a line with enough text and sentence punctuation; the body starts near the first.
-PROSE_RE = startup.compile(LINE_LEAD + r"(?P<p>[^\n]{30,}[。，,；;！!][^\n]*)$")
+PROSE_RE = LinePattern(LINE_LEAD + r"(?P<p>[^\n]{30,}[。，,；;！!][^\n]*)$")
 
 #: How far into the file a report title is looked for first.
 TITLE_SEARCH = 3000

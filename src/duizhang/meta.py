@@ -7,6 +7,7 @@ speaker line) and headings first; the site label and file name are fallbacks.
 from __future__ import annotations
 
 import re
+from functools import cache, partial
 
 from . import regions, startup
 from .model import Cleaned, Meta
@@ -118,7 +119,8 @@ def _report_year(meta: Meta) -> int | None:
 def _region(header: str, title: str, whole: str, fallback_name: str, year: int | None) -> regions.Region | None:
     if _national(header, title):
         return regions.get(regions.NATIONAL)
-    context = regions.context_weights(whole[:CONTEXT_SPAN], year)
+    # Counted only if a name needs it, and then once for every chain.
+    context = cache(partial(regions.context_weights, whole[:CONTEXT_SPAN], year))
     chains: list[list[str]] = []
     m = WHERE_RE.search(header)
     if m:

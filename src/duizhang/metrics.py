@@ -105,9 +105,11 @@ def metric_phrase(
     if span:
         return clean_phrase(span.group("subject"))[-PHRASE_MAX:]
     # 优良天数248天、同比增加30天: what follows an earlier figure in the clause.
-    earlier = [m.end() for m in _earlier_number().finditer(raw)]
-    if earlier:
-        raw = raw[earlier[-1] :]
+    last = None
+    for last in _earlier_number().finditer(raw):  # noqa: B007 - the last one is wanted
+        pass
+    if last is not None:
+        raw = raw[last.end() :]
         # 地区生产总值达到5.53万亿元、稳居全国前十强、增长4.8%: only the last item of a
         # list of predicates is this figure's; a bare 增长 then inherits the subject.
         raw = raw[raw.rfind("、") + 1 :]
@@ -155,11 +157,12 @@ def _earlier_number() -> re.Pattern[str]:
     alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     after = "|".join(re.escape(w) for w in sorted(load_toml("cues.toml")["qualifier"]["after"], key=len, reverse=True))
     # 5G基站: a number glued to a letter is part of a name, not an earlier figure.
-    return startup.compile(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:{after})?"
+    return compile_guarded(rf"(?<![A-Za-z.．])[0-9０-９][0-9０-９.,．，]*(?![0-9.,]*[A-Za-z])[万亿千百]*(?:{alt})?(?:{after})?"
                       # a rank written in words (居世界第四位上升为第三位)
                       r"|第[一二三四五六七八九十]+位")
 
 
+@lru_cache(maxsize=16384)
 def is_contentless(phrase: str | None) -> bool:
     """Whether a phrase names nothing by itself (增速, 总量): the metric is inherited.
 

@@ -171,7 +171,7 @@ def clause_before(text: str, start: int) -> str:
     '新增就业'
     """
     seg = text[max(0, start - CONTEXT_CHARS) : start]
-    cut = max(seg.rfind(c) for c in "。；;\n")
+    cut = max(seg.rfind("。"), seg.rfind("；"), seg.rfind(";"), seg.rfind("\n"))
     return seg[cut + 1 :]
 
 

@@ -10,7 +10,8 @@ qualifier, kind, direction, stance, metric and year. Vocabulary lives in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -19,7 +20,7 @@ from . import startup
 from .metrics import clean_phrase, is_contentless, metric_ids, metric_phrase
 from .model import Cleaned, Mention, Meta, Section, Span, clause_before, section_finder
 from .numerals import to_number
-from .patterns import compile_guarded
+from .patterns import compile_guarded, guarded
 from .vocab import load_toml
 
 #: The word patterns of ``data/phrases.toml``.
@@ -103,7 +104,9 @@ def _vocab() -> _Vocab:
     unit_base = {u: units["aliases"].get(u, u) for u in unit_class}
     q = cues["qualifier"]
     pre_in_span = _alt(q["in_span"])
-    unit_alt = _alt(list(unit_class))
+    # A lookahead on the units' first characters: the engine tried all hundred units
+    # after every 一 and 十 of the text (and again for each shorter numeral).
+    unit_alt = guarded(_alt(list(unit_class)))
     num = f"(?:{NUM_AR}|{NUM_CN})"
     # A Chinese numeral is a candidate only when it ends in a magnitude (千亿) or a
     # unit, 余/多 or a range follows (七万元, 百余项, 两座): the many 一 and 两 of
@@ -206,8 +209,58 @@ def _wrapped(text: str, nl: int) -> bool:
     )
 
 
-def _in_quotes(text: str, pos: int, line_start: int) -> bool:
-    """Whether ``pos`` sits inside “…” or 「…」 on its line (a quoted name)."""
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans joined, in order.
+
+    >>> _merged([(5, 9), (0, 3), (2, 4), (9, 10)])
+    [(0, 4), (5, 9), (9, 10)]
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+#: The quotation marks :func:`_in_quotes` reads: opening, closing, and the ASCII one
+#: that is both.
+_QUOTE_MARKS = startup.compile('[“「”」"]')
+
+
+def quote_marks(text: str, start: int, end: int) -> tuple[list[int], list[int], list[int]]:
+    """Where ``text[start:end]`` has opening (“「), closing (”」) and ASCII (") quotes."""
+    opening: list[int] = []
+    closing: list[int] = []
+    ascii_: list[int] = []
+    for m in _QUOTE_MARKS.finditer(text, start, end):
+        c = m.group()
+        (opening if c in "“「" else closing if c in "”」" else ascii_).append(m.start())
+    return opening, closing, ascii_
+
+
+def _last_in(positions: list[int], lo: int, hi: int) -> int:
+    """The last of the sorted ``positions`` in ``[lo, hi)``, or -1 (as ``str.rfind``)."""
+    i = bisect_left(positions, hi) - 1
+    return positions[i] if i >= 0 and positions[i] >= lo else -1
+
+
+def _in_quotes(
+    text: str, pos: int, line_start: int, marks: tuple[list[int], list[int], list[int]] | None = None
+) -> bool:
+    """Whether ``pos`` sits inside “…” or 「…」 on its line (a quoted name).
+
+    ``marks``: where the text's quotation marks are (:func:`quote_marks`), if known:
+    the marks before the figure on its line are then found by bisection, not by
+    searching the line back (a paragraph is one line, and most hold a quote).
+    """
+    if marks is not None and _last_in(marks[2], line_start, pos) < 0:
+        opens = _last_in(marks[0], line_start, pos)
+        if opens < 0 or opens <= _last_in(marks[1], line_start, pos):
+            return False
+        end = min((i for i in (text.find("”", pos, pos + 20), text.find("」", pos, pos + 20)) if i >= 0), default=-1)
+        return end >= 0 and end - opens <= QUOTED_NAME_MAX
     # Searched in place: slicing the line (a paragraph can be one long line) cost more.
     opens = max(text.rfind("“", line_start, pos), text.rfind("「", line_start, pos),
                 text.rfind('"', line_start, pos) if text.count('"', line_start, pos) % 2 else -1)
@@ -241,17 +294,21 @@ def text_to_mentions(
     """
     v = _vocab()
     start, end = cleaned.body_start, cleaned.body_end
-    skip = [(s.start, s.end) for s in cleaned.boilerplate if s.end > start and s.start < end]
+    skip = _merged((s.start, s.end) for s in cleaned.boilerplate if s.end > start and s.start < end)
+    k = 0  # the first skipped span not wholly before the candidate (candidates come in order)
     out: list[tuple[Mention, str]] = []
     find_section = section_finder(sections)
+    marks = quote_marks(text, text.rfind("\n", 0, start) + 1, end)  # from the body's first line
     for m in v.pattern.finditer(text, start, end):
         g = m.groupdict()  # one call, where reading each group by name cost more
         if g["pre"] and not (g["rank"] or g["pc"] or g["n1"]):
             continue
         s0 = m.start()
-        if any(a <= s0 < b for a, b in skip):
+        while k < len(skip) and skip[k][1] <= s0:
+            k += 1
+        if k < len(skip) and skip[k][0] <= s0:
             continue
-        found = _interpret(text, m, g, v, meta, sections, doc, start, end, find_section, periods)
+        found = _interpret(text, m, g, v, meta, sections, doc, start, end, find_section, periods, marks)
         if found is not None:
             out.append(found)
     contexts = {id(mention): ctx for mention, ctx in out}
@@ -475,14 +532,14 @@ def _kind_and_direction(kind: str, unit: str, clause: str, v: _Vocab) -> tuple[s
 
 def _interpret(
     text: str, m: re.Match[str], g: dict[str, Any], v: _Vocab, meta: Meta, sections: list[Section], doc: str, floor: int, ceil: int,
-    find_section: Callable[[int], int | None], periods: Sequence[Span] = (),
+    find_section: Callable[[int], int | None], periods: Sequence[Span] = (), marks: tuple[list[int], list[int], list[int]] | None = None,
 ) -> tuple[Mention, str] | None:
     """One regex candidate as a mention (and the clause before it), or None if it is not a quantity."""
     core_start = m.end("pre") if g["pre"] else m.start()
     line_start = text.rfind("\n", 0, core_start) + 1
     before = text[max(line_start, core_start - 12) : core_start]
     after = text[m.end() : m.end() + 12]  # matched with .match(): patterns anchor at its start
-    if _in_quotes(text, core_start, line_start) or v.name_before.search(before):
+    if _in_quotes(text, core_start, line_start, marks) or v.name_before.search(before):
         return None
     if g["rank"] or g["first"]:
         fig = _rank(text, g, v, core_start, after, floor)
@@ -515,7 +572,7 @@ def _interpret(
         or (role in ("plan", "targets") and v.scope_clause.search(clause) is not None)
     )
     stance = _stance(role, sentence_before, meta, scope)
-    period = next((p.reason for p in periods if p.start <= num_start < p.end), None)
+    period = next((p.reason for p in periods if p.start <= num_start < p.end), None) if periods else None
     year = _year(text, sentence_before, clause, sections, sec_i, meta, stance, period, kind, rest,
                  text[num_start:span_end])
     phrase = metric_phrase(text, num_start, span_end, clause_start, fig.unit, kind, floor, ceil)
@@ -581,6 +638,25 @@ _STOCK = startup.compile(PHRASES["years"]["stock"])
 _AVERAGE = startup.compile(PHRASES["years"]["average"])
 
 
+def _last_year(s: str) -> re.Match[str] | None:
+    """The last year of ``s`` that ``_YEAR_IN`` finds, looked for from the end.
+
+    Its matches are four digits and 年, so two never overlap and the last is the one
+    ending at the last 年 that ends one (a list of every year in the sentence before
+    each figure cost more).
+
+    >>> _last_year("2021年至2023年比上年").group(1), _last_year("今年") is None
+    ('2023', True)
+    """
+    p = s.rfind("年")
+    while p >= 4:
+        m = _YEAR_IN.match(s, p - 4)
+        if m is not None:
+            return m
+        p = s.rfind("年", 0, p)
+    return None
+
+
 def _explicit_year(sentence_before: str) -> int | None:
     """The year the sentence names for this figure, unless an earlier figure took it.
 
@@ -591,10 +667,9 @@ def _explicit_year(sentence_before: str) -> int | None:
     >>> _explicit_year("２００１年国内生产总值达到９５９３３亿元，比上年增长")
     2001
     """
-    found = list(_YEAR_IN.finditer(sentence_before))
-    if not found:
+    last = _last_year(sentence_before)
+    if last is None:
         return None
-    last = found[-1]
     # 由2013年底的288平方米增加到: the year of the starting value, not of this figure.
     if re.match(r"(底|末)?的?[0-9０-９]", sentence_before[last.end() :]):
         return None

@@ -14,7 +14,7 @@ and cities the document mentions most.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -333,8 +333,14 @@ def ordinary_words() -> frozenset[str]:
     return frozenset(load_toml("region_words.toml")["ordinary"])
 
 
-def resolve(names: Iterable[str], context: dict[str, int] | None = None, year: int | None = None) -> Region | None:
+def resolve(
+    names: Iterable[str], context: dict[str, int] | Callable[[], dict[str, int]] | None = None, year: int | None = None
+) -> Region | None:
     """Resolve a chain of names (天津市, 河北区) to the most specific region, as of ``year``.
+
+    ``context`` (the weights of :func:`context_weights`) may be a function that
+    makes them: it is called only if a name is ambiguous (most reports name their
+    region unambiguously, and counting names over the opening is a tenth of a parse).
 
     >>> resolve(["天津市", "河北区"]).code
     '120105'
@@ -369,8 +375,11 @@ def resolve(names: Iterable[str], context: dict[str, int] | None = None, year: i
         if not codes:
             continue
         if len(codes) > 1:
-            def support(c: str) -> int:
-                return (context or {}).get(c[:2], 0) + 2 * (context or {}).get(c[:4], 0)
+            if callable(context):
+                context = context()
+
+            def support(c: str, weights: dict[str, int] = context or {}) -> int:
+                return weights.get(c[:2], 0) + 2 * weights.get(c[:4], 0)
 
             codes.sort(key=lambda c: (-support(c), c))
             # Nothing written before it and nothing in the document picks one of them.

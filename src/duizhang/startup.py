@@ -147,19 +147,57 @@ def _engine_args(source: str, flags: int) -> tuple[Any, ...]:
     return (source, int(flags | parsed.state.flags), code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
 
 
+def _skip_by_class(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The engine's arguments with its search told which characters a match starts with.
+
+    For a pattern that opens with a lookahead on one character class (the guard of
+    ``patterns.compile_guarded``): the engine skips to the next such character in a
+    tight loop, as it does for a pattern that starts with a class, instead of
+    trying the pattern (and its lookahead) at every character. The class is written
+    into the pattern's info block by ``re``'s own charset compiler; the opcodes that
+    match are untouched, so what matches cannot change. None if the pattern does not
+    open so, is case-folded, or the info block is not the plain one expected.
+    """
+    source, flags, code = args[0], args[1], list(args[2])
+    if flags & re.IGNORECASE:
+        return None
+    items = list(_parser.parse(source, flags))
+    if not items or items[0][0] is not _parser.ASSERT or items[0][1][0] != 1:
+        return None
+    inner = list(items[0][1][1])
+    if len(inner) != 1 or inner[0][0] is not _parser.IN:
+        return None
+    charset, hascased = _compiler._optimize_charset(inner[0][1])
+    if hascased or any(op is _parser.NEGATE for op, _ in charset):
+        return None
+    # A plain info block: INFO, skip, no prefix or charset yet, min and max width.
+    if code[0] != _compiler.INFO or code[1] != 4 or code[2] != 0 or code[3] == 0:
+        return None
+    cls: list[int] = []
+    _compiler._compile_charset(charset, flags, cls)
+    info = [int(_compiler.INFO), 4 + len(cls), int(_compiler.SRE_INFO_CHARSET), code[3], code[4], *map(int, cls)]
+    return (args[0], args[1], info + code[5:], *args[3:])
+
+
 def compile(
-    pattern: str, flags: int = 0, rewrite: Callable[[str, int], str] | None = None, tag: str = ""
+    pattern: str, flags: int = 0, rewrite: Callable[[str, int], str] | None = None, tag: str = "",
+    skip_by_class: bool = False,
 ) -> re.Pattern[str]:
     """``re.compile(pattern, flags)``, from the cache when this Python compiled it before.
 
     ``rewrite`` turns the pattern into the one compiled (``tag`` names the rewrite in
     the cache key), so that its work is skipped too when the result is cached.
+    ``skip_by_class``: a pattern opening with a lookahead on a class gets the
+    engine's fast skip to that class (:func:`_skip_by_class`), cached or not.
 
     >>> compile(r"[一-鿿]+(?P<n>[0-9]+)") == re.compile(r"[一-鿿]+(?P<n>[0-9]+)")
     True
+    >>> p = compile(r"(?=[0-9近])(?:近?[0-9]+)", skip_by_class=True)
+    >>> p.findall("近3年增长5%"), p.pattern
+    (['近3', '5'], '(?=[0-9近])(?:近?[0-9]+)')
     """
     entries = _load() if _ENGINE is not None else None
-    key = (tag, pattern, int(flags))
+    key = (tag + ("+skip" if skip_by_class else ""), pattern, int(flags))
     if entries is not None and key in entries:
         try:
             cached: re.Pattern[str] = _sre.compile(*entries[key])
@@ -168,13 +206,17 @@ def compile(
             del entries[key]
     source = rewrite(pattern, flags) if rewrite else pattern
     compiled = re.compile(source, flags)
-    if entries is None or flags & re.DEBUG:
+    if _ENGINE is None or flags & re.DEBUG:
         return compiled
     try:
         args = _engine_args(source, flags)
         ok = _sre.compile(*args) == compiled
+        if ok and skip_by_class:
+            fast = _skip_by_class(args)
+            if fast is not None:
+                compiled, args = _sre.compile(*fast), fast
     except Exception:  # noqa: BLE001 - internals not as expected: no cache for this one
         ok = False
-    if ok:
+    if ok and entries is not None:
         _remember(key, args)
     return compiled

@@ -15,14 +15,14 @@ from functools import cache
 
 from . import startup
 from .model import Cleaned, Meta, Role, Section, Span, section_at
-from .patterns import LEAD, TRAIL
+from .patterns import LEAD, TRAIL, LinePattern
 from .vocab import load_toml
 
 _CN = "一二三四五六七八九十"
 _LEAD = LEAD
 
 #: Marker kinds, outermost first; the tree nests by this rank.
-HEADING_RE = startup.compile(
+HEADING_RE = LinePattern(
     _LEAD
     + r"(?:"
     + rf"(?P<r1>[{_CN}]{{1,3}}[、．.])"
@@ -34,7 +34,7 @@ HEADING_RE = startup.compile(
 )
 
 #: A standalone heading line: short, no sentence punctuation.
-STANDALONE_RE = startup.compile(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？<>]{4,30}?)[:：]?" + TRAIL)
+STANDALONE_RE = LinePattern(_LEAD + r"(?P<title>[^\n，,。；;:：!！?？<>]{4,30}?)[:：]?" + TRAIL)
 
 #: A short line ending so introduces what follows (…的主要工作是：): not a heading.
 LEAD_IN_ENDS = tuple(load_toml("sections.toml")["heading"]["lead_in_ends"])
@@ -52,7 +52,7 @@ def _paragraph_roles() -> list[tuple[Role, re.Pattern[str]]]:
 
 
 #: A paragraph: a line of text after optional indentation.
-PARAGRAPH_RE = startup.compile(_LEAD + r"(?P<p>(?!<U\+00A0>)\S[^\n]*)")
+PARAGRAPH_RE = LinePattern(_LEAD + r"(?P<p>(?!<U\+00A0>)\S[^\n]*)")
 
 
 @cache
