@@ -73,8 +73,13 @@ def _against(ref: str, paths: list[str], turns: int = 5) -> None:
     """Full-parse rate of ``ref`` and of this tree, taken in turn in fresh processes."""
     scratch = Path(tempfile.mkdtemp(prefix="duizhang-bench-parse-"))
     wt = scratch / "ref"
+    made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(wt), ref],
+                          capture_output=True, text=True, check=False)
+    if made.returncode != 0:  # a shallow clone, a mistyped revision: the rest of the figures stand
+        print(f"--ref {ref}: cannot check it out ({made.stderr.strip() or 'git failed'}); not compared")
+        shutil.rmtree(scratch, ignore_errors=True)
+        return
     try:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(wt), ref], check=True)
         trees = {ref: wt / "src", "this tree": ROOT / "src"}
         best = dict.fromkeys(trees, 0.0)
         for _ in range(turns):

@@ -7,10 +7,11 @@ words from ``data/document.toml``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
-from .patterns import PAD, LinePattern
+from .patterns import PAD, LinePattern, skips_padding
 from .vocab import load_toml
 
 #: The word patterns of ``data/document.toml``.
@@ -18,7 +19,11 @@ _DOC = load_toml("document.toml")
 
 # One star over padding and bullets: LEAD's own star before another over the same
 # characters backtracks quadratically on lines of spaces (a 5× slower parse).
-LINE_LEAD = rf"(?m)^(?:{PAD}|[•·])*"
+_LEAD_ITEM = rf"(?:{PAD}|[•·])"
+LINE_LEAD = rf"(?m)^{_LEAD_ITEM}*"
+
+#: The characters a line's padding and bullets (``_LEAD_ITEM``) can start with.
+LEAD_CHARS = " \t\r\u3000\u2002\u2003\u00a0\ufeff<&•·"
 
 #: Lines that name the report but are not its title: the delivery line
 #: (2025年1月20日在…会议上…作政府工作报告, ——2025年…) and photo captions
@@ -44,18 +49,44 @@ class Rules:
 @cache
 def line_rules() -> Rules:
     data = load_toml("boilerplate.toml")
-    alts: dict[str, list[str]] = {"header": [], "footer": [], "inline": []}
+    alts: dict[str, list[tuple[str, list[str]]]] = {"header": [], "footer": [], "inline": []}
     reasons: dict[str, str] = {}
     for i, rule in enumerate(data["rule"]):
         group = f"r{i}"
-        reasons[group] = rule["reason"]
-        body = "|".join(f"(?:{p})" for p in rule["patterns"])
-        alts[rule["where"]].append(f"(?P<{group}>{body})")
+        reasons[group] = reasons[group + _IN_LEAD] = rule["reason"]
+        alts[rule["where"]].append((group, rule["patterns"]))
+    return Rules(_line_rule(alts["header"]), _line_rule(alts["footer"]), _line_rule(alts["inline"]), reasons)
 
-    def comp(parts: list[str]) -> LinePattern:
-        return LinePattern(LINE_LEAD + "(?:" + "|".join(parts) + r")[^\n]*")
 
-    return Rules(comp(alts["header"]), comp(alts["footer"]), comp(alts["inline"]), reasons)
+#: The group name of a rule's patterns matched from inside a line's padding.
+_IN_LEAD = "_in_lead"
+
+
+def _line_rule(rules: list[tuple[str, list[str]]]) -> LinePattern:
+    r"""One pattern for rules of lines: each rule's patterns, from after the line's padding.
+
+    Tried once after all the padding, where a plain ``LEAD(?:rules)`` gave the padding
+    back one character at a time and tried every rule again after each (three times on
+    every indented paragraph: a tenth of a parse). Only a pattern that can match
+    from inside the padding and not after it (a spacer line of ``&nbsp;``; not
+    ``.{0,30}ICP备``, see ``patterns.skips_padding``) is tried there, in its order, in
+    a second branch that gives the padding back: what matches, and which rule, is
+    what the plain pattern finds.
+
+    >>> p = _line_rule([("r0", ["网站地图", r".{0,4}ICP备"]), ("r1", [r"(&nbsp;)+$"])])
+    >>> [(m.group(), m.lastgroup) for m in p.finditer("\u3000网站地图\n  ICP备1号\n&nbsp;&nbsp;\n正文")]
+    [('\u3000网站地图', 'r0'), ('  ICP备1号', 'r0'), ('&nbsp;&nbsp;', 'r1_in_lead')]
+    """
+    after = "|".join(f"(?P<{g}>" + "|".join(f"(?:{p})" for p in ps) + ")" for g, ps in rules)
+    inside = []
+    for g, ps in rules:
+        may = [p for p in ps if not skips_padding(p, LEAD_CHARS, re.M)]
+        if may:
+            inside.append(f"(?P<{g}{_IN_LEAD}>" + "|".join(f"(?:{p})" for p in may) + ")")
+    source = rf"(?m)^(?:{_LEAD_ITEM}*+(?:{after})"
+    if inside:
+        source += rf"|{_LEAD_ITEM}*(?:{'|'.join(inside)})"
+    return LinePattern(source + r")[^\n]*")
 
 
 def first_content_line(text: str) -> int:

@@ -106,6 +106,56 @@ def _first(seq: Any, icase: bool) -> tuple[_Ranges | None, bool]:
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 
 
+def cannot_start_with(pattern: str, chars: str, flags: int = 0) -> bool:
+    r"""Whether no match of ``pattern`` can start with one of ``chars`` (False when unsure).
+
+    >>> cannot_start_with("网站地图", " 　"), cannot_start_with(r"\s*编辑", " "), cannot_start_with(".{0,3}ICP", " ")
+    (True, False, False)
+    """
+    from re import _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern, flags)
+    ranges, nullable = _first(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+    if ranges is None or nullable:
+        return False
+    return not any(a <= ord(c) <= b for c in chars for a, b in ranges)
+
+
+def skips_padding(pattern: str, chars: str, flags: int = 0) -> bool:
+    r"""Whether a match that starts inside a run of ``chars`` (a line's padding) means
+    one that starts after the run (so trying the pattern inside it finds nothing new).
+
+    So it is when no match can start with those characters, or when the pattern opens
+    with optional items that match none of them, then ``.{0,n}`` or ``\s*`` (which
+    would only eat the padding), then what cannot start with them either.
+
+    >>> [skips_padding(p, " \u3000&") for p in ("网站地图", r".{0,30}ICP备", r"[（(]?\s*编辑", r"(&nbsp;)+$", r".{2,9}x", r".*&")]
+    [True, True, True, False, False, False]
+    """
+    from re import _parser  # type: ignore[attr-defined]
+
+    if cannot_start_with(pattern, chars, flags):
+        return True
+    parsed = _parser.parse(pattern, flags)
+    icase = bool(parsed.state.flags & re.IGNORECASE)
+    items = list(parsed)
+
+    def outside(seq: Any) -> bool:
+        ranges, _ = _first(seq, icase)
+        return ranges is not None and not any(a <= ord(c) <= b for c in chars for a, b in ranges)
+
+    i = 0
+    while i < len(items) and str(items[i][0]) == "MAX_REPEAT" and items[i][1][0] == 0 and outside(items[i][1][2]):
+        i += 1  # 可选的 [（(]? that cannot take a padding character
+    if i == len(items) or str(items[i][0]) != "MAX_REPEAT" or items[i][1][0] != 0:
+        return False
+    body = [(str(op), av) for op, av in items[i][1][2]]
+    eats = body == [("ANY", None)] and "\n" not in chars or body == [("IN", [(_parser.CATEGORY, _parser.CATEGORY_SPACE)])]
+    rest = items[i + 1 :]
+    ranges, nullable = _first(rest, icase) if rest else (None, True)
+    return eats and ranges is not None and not nullable and outside(rest)
+
+
 def compile_guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     r"""``re.compile`` with a lookahead on the characters a match can start with.
 
