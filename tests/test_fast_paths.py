@@ -20,7 +20,7 @@ from duizhang.chrome import TITLE_RE, line_rules
 from duizhang.clean import PROSE_RE
 from duizhang.decode import bytes_to_str, cjk_share, raw_to_text
 from duizhang.patterns import LinePattern
-from duizhang.quantities import _YEAR_IN, _in_quotes, _last_year, _merged, _vocab, quote_marks
+from duizhang.quantities import _YEAR_IN, _in_quotes, _last_year, _merged, _quote_marks, _vocab
 from duizhang.read import path_to_raw
 from duizhang.structure import HEADING_RE, PARAGRAPH_RE, STANDALONE_RE
 
@@ -145,7 +145,7 @@ def test_quotes_by_bisect_answer_as_the_scan() -> None:
     pattern = _vocab().pattern
     for text in list(_texts()) + ["他说“新增就业1万人”。", "「三个10%」和\"两个5\"", "“长长长长长长长长长长长长长长长长长长1个”",
                                    "“3255”工程，“两个1”和“十四五”时期增长5%", "「1」」“2”“", '"1" "2 "3']:
-        marks = quote_marks(text, 0, len(text))
+        marks = _quote_marks(text, 0, len(text))
         for m in pattern.finditer(text):
             for pos in (m.start(), m.end()):
                 line_start = text.rfind("\n", 0, pos) + 1

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from typing import Any
 
+from . import patterns, startup
 from .patterns import PAD, LinePattern, skips_padding
-from .vocab import load_toml
+from .vocab import load_toml, read_bytes
 
 #: The word patterns of ``data/document.toml``.
 _DOC = load_toml("document.toml")
@@ -48,6 +51,15 @@ class Rules:
 
 @cache
 def line_rules() -> Rules:
+    # Which patterns need the padding branch is worked out by parsing each (5 ms):
+    # kept with the start-up cache, under the rules and the code that decides it.
+    key = read_bytes("boilerplate.toml") + Path(__file__).read_bytes() + Path(patterns.__file__).read_bytes()
+    built = startup.data("line_rules", key, _rule_sources)
+    return Rules(LinePattern(built["header"]), LinePattern(built["footer"]), LinePattern(built["inline"]), built["reasons"])
+
+
+def _rule_sources(_key: bytes) -> dict[str, Any]:
+    """The source of each place's line pattern and the reason of each group."""
     data = load_toml("boilerplate.toml")
     alts: dict[str, list[tuple[str, list[str]]]] = {"header": [], "footer": [], "inline": []}
     reasons: dict[str, str] = {}
@@ -55,14 +67,14 @@ def line_rules() -> Rules:
         group = f"r{i}"
         reasons[group] = reasons[group + _IN_LEAD] = rule["reason"]
         alts[rule["where"]].append((group, rule["patterns"]))
-    return Rules(_line_rule(alts["header"]), _line_rule(alts["footer"]), _line_rule(alts["inline"]), reasons)
+    return {"reasons": reasons, **{where: _line_rule_source(rules) for where, rules in alts.items()}}
 
 
 #: The group name of a rule's patterns matched from inside a line's padding.
 _IN_LEAD = "_in_lead"
 
 
-def _line_rule(rules: list[tuple[str, list[str]]]) -> LinePattern:
+def _line_rule_source(rules: list[tuple[str, list[str]]]) -> str:
     r"""One pattern for rules of lines: each rule's patterns, from after the line's padding.
 
     Tried once after all the padding, where a plain ``LEAD(?:rules)`` gave the padding
@@ -73,7 +85,7 @@ def _line_rule(rules: list[tuple[str, list[str]]]) -> LinePattern:
     a second branch that gives the padding back: what matches, and which rule, is
     what the plain pattern finds.
 
-    >>> p = _line_rule([("r0", ["网站地图", r".{0,4}ICP备"]), ("r1", [r"(&nbsp;)+$"])])
+    >>> p = LinePattern(_line_rule_source([("r0", ["网站地图", r".{0,4}ICP备"]), ("r1", [r"(&nbsp;)+$"])]))
     >>> [(m.group(), m.lastgroup) for m in p.finditer("\u3000网站地图\n  ICP备1号\n&nbsp;&nbsp;\n正文")]
     [('\u3000网站地图', 'r0'), ('  ICP备1号', 'r0'), ('&nbsp;&nbsp;', 'r1_in_lead')]
     """
@@ -86,7 +98,7 @@ def _line_rule(rules: list[tuple[str, list[str]]]) -> LinePattern:
     source = rf"(?m)^(?:{_LEAD_ITEM}*+(?:{after})"
     if inside:
         source += rf"|{_LEAD_ITEM}*(?:{'|'.join(inside)})"
-    return LinePattern(source + r")[^\n]*")
+    return source + r")[^\n]*"
 
 
 def first_content_line(text: str) -> int:

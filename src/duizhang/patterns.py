@@ -106,21 +106,6 @@ def _first(seq: Any, icase: bool) -> tuple[_Ranges | None, bool]:
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 
 
-def cannot_start_with(pattern: str, chars: str, flags: int = 0) -> bool:
-    r"""Whether no match of ``pattern`` can start with one of ``chars`` (False when unsure).
-
-    >>> cannot_start_with("网站地图", " 　"), cannot_start_with(r"\s*编辑", " "), cannot_start_with(".{0,3}ICP", " ")
-    (True, False, False)
-    """
-    from re import _parser  # type: ignore[attr-defined]
-
-    parsed = _parser.parse(pattern, flags)
-    ranges, nullable = _first(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
-    if ranges is None or nullable:
-        return False
-    return not any(a <= ord(c) <= b for c in chars for a, b in ranges)
-
-
 def skips_padding(pattern: str, chars: str, flags: int = 0) -> bool:
     r"""Whether a match that starts inside a run of ``chars`` (a line's padding) means
     one that starts after the run (so trying the pattern inside it finds nothing new).
@@ -134,15 +119,17 @@ def skips_padding(pattern: str, chars: str, flags: int = 0) -> bool:
     """
     from re import _parser  # type: ignore[attr-defined]
 
-    if cannot_start_with(pattern, chars, flags):
-        return True
     parsed = _parser.parse(pattern, flags)
     icase = bool(parsed.state.flags & re.IGNORECASE)
     items = list(parsed)
 
     def outside(seq: Any) -> bool:
+        """No match of ``seq`` starts with one of ``chars`` (False when unsure)."""
         ranges, _ = _first(seq, icase)
         return ranges is not None and not any(a <= ord(c) <= b for c in chars for a, b in ranges)
+
+    if outside(items) and not _first(items, icase)[1]:
+        return True  # no match can start with a padding character
 
     i = 0
     while i < len(items) and str(items[i][0]) == "MAX_REPEAT" and items[i][1][0] == 0 and outside(items[i][1][2]):

@@ -20,7 +20,7 @@ from . import startup
 from .metrics import clean_phrase, is_contentless, metric_ids, metric_phrase
 from .model import Cleaned, Mention, Meta, Section, Span, clause_before, section_finder
 from .numerals import to_number
-from .patterns import compile_guarded, guarded
+from .patterns import compile_guarded
 from .vocab import load_toml
 
 #: The word patterns of ``data/phrases.toml``.
@@ -104,9 +104,7 @@ def _vocab() -> _Vocab:
     unit_base = {u: units["aliases"].get(u, u) for u in unit_class}
     q = cues["qualifier"]
     pre_in_span = _alt(q["in_span"])
-    # A lookahead on the units' first characters: the engine tried all hundred units
-    # after every 一 and 十 of the text (and again for each shorter numeral).
-    unit_alt = guarded(_alt(list(unit_class)))
+    unit_alt = _alt(list(unit_class))
     num = f"(?:{NUM_AR}|{NUM_CN})"
     # A Chinese numeral is a candidate only when it ends in a magnitude (千亿) or a
     # unit, 余/多 or a range follows (七万元, 百余项, 两座): the many 一 and 两 of
@@ -229,7 +227,7 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 _QUOTE_MARKS = startup.compile('[“「”」"]')
 
 
-def quote_marks(text: str, start: int, end: int) -> tuple[list[int], list[int], list[int]]:
+def _quote_marks(text: str, start: int, end: int) -> tuple[list[int], list[int], list[int]]:
     """Where ``text[start:end]`` has opening (“「), closing (”」) and ASCII (") quotes."""
     opening: list[int] = []
     closing: list[int] = []
@@ -251,25 +249,22 @@ def _in_quotes(
 ) -> bool:
     """Whether ``pos`` sits inside “…” or 「…」 on its line (a quoted name).
 
-    ``marks``: where the text's quotation marks are (:func:`quote_marks`), if known:
+    ``marks``: where the text's quotation marks are (:func:`_quote_marks`), if known:
     the marks before the figure on its line are then found by bisection, not by
     searching the line back (a paragraph is one line, and most hold a quote).
     """
     if marks is not None and _last_in(marks[2], line_start, pos) < 0:
         opens = _last_in(marks[0], line_start, pos)
-        if opens < 0 or opens <= _last_in(marks[1], line_start, pos):
-            return False
-        end = min((i for i in (text.find("”", pos, pos + 20), text.find("」", pos, pos + 20)) if i >= 0), default=-1)
-        return end >= 0 and end - opens <= QUOTED_NAME_MAX
-    # Searched in place: slicing the line (a paragraph can be one long line) cost more.
-    opens = max(text.rfind("“", line_start, pos), text.rfind("「", line_start, pos),
-                text.rfind('"', line_start, pos) if text.count('"', line_start, pos) % 2 else -1)
-    if opens < 0 or opens <= max(text.rfind("”", line_start, pos), text.rfind("」", line_start, pos)):
+        closes = _last_in(marks[1], line_start, pos)
+    else:  # an ASCII quote on the line, which opens or closes by its count: searched in place
+        opens = max(text.rfind("“", line_start, pos), text.rfind("「", line_start, pos),
+                    text.rfind('"', line_start, pos) if text.count('"', line_start, pos) % 2 else -1)
+        closes = max(text.rfind("”", line_start, pos), text.rfind("」", line_start, pos))
+    if opens < 0 or opens <= closes:
         return False
-    opens -= line_start
     # A long quotation is a definition or speech, not a name: only short labels count.
     end = min((i for i in (text.find("”", pos, pos + 20), text.find("」", pos, pos + 20)) if i >= 0), default=-1)
-    return end >= 0 and end - (line_start + opens) <= QUOTED_NAME_MAX
+    return end >= 0 and end - opens <= QUOTED_NAME_MAX
 
 
 def _value(num: str, mag: str) -> float | None:
@@ -298,7 +293,7 @@ def text_to_mentions(
     k = 0  # the first skipped span not wholly before the candidate (candidates come in order)
     out: list[tuple[Mention, str]] = []
     find_section = section_finder(sections)
-    marks = quote_marks(text, text.rfind("\n", 0, start) + 1, end)  # from the body's first line
+    marks = _quote_marks(text, text.rfind("\n", 0, start) + 1, end)  # from the body's first line
     for m in v.pattern.finditer(text, start, end):
         g = m.groupdict()  # one call, where reading each group by name cost more
         if g["pre"] and not (g["rank"] or g["pc"] or g["n1"]):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 from . import startup
 from .vocab import load_toml, read_bytes
@@ -333,6 +333,15 @@ def ordinary_words() -> frozenset[str]:
     return frozenset(load_toml("region_words.toml")["ordinary"])
 
 
+def _support(weights: dict[str, int], code: str) -> int:
+    """How much the document favours ``code``: its province's mentions, its city's twice."""
+    return weights.get(code[:2], 0) + 2 * weights.get(code[:4], 0)
+
+
+def _by_support(weights: dict[str, int], code: str) -> tuple[int, str]:
+    return -_support(weights, code), code
+
+
 def resolve(
     names: Iterable[str], context: dict[str, int] | Callable[[], dict[str, int]] | None = None, year: int | None = None
 ) -> Region | None:
@@ -377,13 +386,10 @@ def resolve(
         if len(codes) > 1:
             if callable(context):
                 context = context()
-
-            def support(c: str, weights: dict[str, int] = context or {}) -> int:
-                return weights.get(c[:2], 0) + 2 * weights.get(c[:4], 0)
-
-            codes.sort(key=lambda c: (-support(c), c))
+            weights = context or {}
+            codes.sort(key=partial(_by_support, weights))
             # Nothing written before it and nothing in the document picks one of them.
-            if not prefix and support(codes[0]) == 0:
+            if not prefix and _support(weights, codes[0]) == 0:
                 continue
         best = codes[0]
         prefix = best.rstrip("0") if best != NATIONAL else ""
