@@ -259,3 +259,32 @@ def test_the_tables_hold_every_field_of_a_figure(db: str) -> None:
             cols = [r["column_name"] for r in s._rows(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = 'mentions'")]
     assert sorted(cols) == sorted(["id", "doc_id", "section_id", *MENTION_COLUMNS])
+
+
+@needs_shared
+def test_a_workers_rows_store_what_the_whole_report_stores(db: str) -> None:
+    # With --jobs the worker sends the report without its figures and sections, and
+    # their rows beside it (packing.light, packing.prepare): the library must end up
+    # the same as from the whole report.
+    from duizhang.ingest import _parse_for_store
+
+    raw = RawDocument("seed.txt", "seed.txt", (SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0]).read_bytes())
+    light, error, prepared = _parse_for_store(raw)
+    assert error is None and light is not None and prepared is not None
+    assert light.mentions == [] and light.sections == []  # what crosses to the writer
+    whole = raw_to_report(raw)
+    raw2 = RawDocument("copy.txt", "copy.txt", raw.data + b"\n")
+    whole2 = raw_to_report(raw2)
+    with open_store(db) as s:
+        a = s.put(light, raw.data, __version__, prepared=prepared)
+        b = s.put(whole2, raw2.data, __version__)  # prepared by the store itself
+        assert [(m.start, m.end, m.value, m.metric_id, m.year, m.section, m.context) for m in s.mentions(a)] == [
+            (m.start, m.end, m.value, m.metric_id, m.year, m.section, m.context) for m in whole.mentions]
+        assert [(m.start, m.metric_id, m.section) for m in s.mentions(a)] == [
+            (m.start, m.metric_id, m.section) for m in s.mentions(b)]
+        assert s.sections(a) == s.sections(b) == whole.sections
+        da, dc = s.document(a), s.document(b)
+        assert da is not None and dc is not None
+        assert (da.n_mentions, da.n_targets, da.region_code, da.review_years, da.body_start) == (
+            dc.n_mentions, dc.n_targets, dc.region_code, dc.review_years, dc.body_start)
+        assert s.search("地区生产总值")[0] > 0

@@ -22,6 +22,7 @@ from .model import DuizhangError, RawDocument, Report
 from .pipeline import raw_to_report
 from .read import iter_paths, path_to_raw
 from .store import AlreadyStored, DocumentRefused, Prepared, SameReport, Store, StoreError, prepare
+from .store.packing import light
 
 #: Parsed documents kept before a serial add stores them (a count or seconds of parsing).
 SERIAL_BATCH = 20
@@ -92,11 +93,12 @@ def _worker_init(parent: int) -> None:
 
 def _parse_for_store(raw: RawDocument, ocr: str = "auto", pack_text: bool = True) -> Parsed:
     """Worker: parse one document and prepare what storing it needs (compressed bytes
-    and text, indexed sentences), so that the writer does no parsing work."""
+    and text, indexed sentences, every table's rows), so that the writer does no
+    parsing work; the report itself goes back without the objects its rows hold."""
     report, error = _parse(raw, ocr)
     if report is None:
         return None, error, None
-    return report, None, prepare(report, raw.data, pack_text)
+    return light(report), None, prepare(report, raw.data, pack_text)
 
 
 def _parse(raw: RawDocument, ocr: str = "auto") -> tuple[Report | None, str | None]:

@@ -9,16 +9,13 @@ one embedded file) and PostgreSQL (``postgres.py``, a team's server).
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 from ..model import (
-    MENTION_COLUMNS,
     Figure,
     Mention,
     ReconRow,
@@ -29,7 +26,7 @@ from ..model import (
     clause_before,
 )
 from .errors import AlreadyStored, DocumentRefused, SameReport, StoreError
-from .packing import Prepared, prepare, unpack, unpack_text
+from .packing import STORED_MENTION_COLUMNS, Prepared, prepare, unpack, unpack_text
 from .rows import DOCUMENT_SELECT, MENTION_SELECT, RECON_FIELDS, document_of, mention_of, record_of, row_of
 
 #: A batch of documents commits after this many documents or seconds, whichever comes
@@ -38,10 +35,6 @@ from .rows import DOCUMENT_SELECT, MENTION_SELECT, RECON_FIELDS, document_of, me
 BATCH_DOCUMENTS = 50
 BATCH_SECONDS = 1.0
 
-#: The columns of a figure as stored (its context is read from the text), and a
-#: function giving them from a Mention in one C call.
-_STORED_MENTION_COLUMNS = [c for c in MENTION_COLUMNS if c != "context"]
-_stored_mention = attrgetter(*_STORED_MENTION_COLUMNS)
 
 
 @dataclass
@@ -229,19 +222,9 @@ class Store(ABC):
             raise self._error(e, f"store document {doc_id}") from e
 
     def _insert(self, r: Report, p: Prepared, parser_version: str, doc_id: int | None = None) -> int:
-        m = r.meta
-        n_targets = sum(1 for x in r.mentions if x.stance == "target")
-        values = {
-            "sha256": r.sha256, "name": r.doc, "source": r.source, "encoding": r.encoding, "format": r.format,
-            "title": m.title, "region": m.region, "region_code": m.region_code, "level": m.level,
-            "doctype": m.doctype, "delivered_date": m.delivered_date, "published_date": m.published_date,
-            "session": m.session, "speaker": m.speaker, "speaker_title": m.speaker_title,
-            "review_years": json.dumps(m.review_years), "plan_years": json.dumps(m.plan_years),
-            "body_start": r.cleaned.body_start, "body_end": r.cleaned.body_end, "n_mentions": len(r.mentions),
-            "n_targets": n_targets, "warnings": json.dumps(r.warnings, ensure_ascii=False),
-            "parser_version": parser_version, "fingerprint": r.fingerprint or None, "region_now": m.region_now,
-            "region_now_code": m.region_now_code, "ocr_confidence": r.ocr_confidence,
-        }
+        # Every row comes from ``p`` (made where the report was parsed); of ``r`` only its
+        # text is read (see packing.light).
+        values = {**p.document, "parser_version": parser_version}
         if doc_id is not None:
             values["id"] = doc_id
         cols = ", ".join(values)
@@ -249,26 +232,19 @@ class Store(ABC):
                           list(values.values()))
         doc_id = int(rows[0]["id"])
         self._put_contents(doc_id, r.text, p)
-        self._insert_rows("doc_years", ["doc_id", "year", "role"],
-                          [(doc_id, y, "review") for y in m.review_years] + [(doc_id, y, "plan") for y in m.plan_years])
+        self._insert_rows("doc_years", ["doc_id", "year", "role"], [(doc_id, *y) for y in p.years])
         # Section ids given here, so that each figure can name its section's id.
-        section_ids = self._new_ids("sections", len(r.sections))
+        section_ids = self._new_ids("sections", len(p.sections))
         self._insert_rows(
             "sections", ["id", "doc_id", "idx", "start", "end", "heading_end", "level", "title", "role", "parent"],
-            [(section_ids[i], doc_id, i, s.start, s.end, s.heading_end, s.level, s.title, s.role, s.parent)
-             for i, s in enumerate(r.sections)],
+            [(section_ids[s[0]], doc_id, *s) for s in p.sections],
         )
-        self._insert_rows(
-            "spans", ["doc_id", "start", "end", "kind", "reason"],
-            [(doc_id, s.start, s.end, "boilerplate", s.reason) for s in r.cleaned.boilerplate]
-            + [(doc_id, s.start, s.end, "duplicate", s.reason) for s in r.cleaned.duplicates],
-        )
+        self._insert_rows("spans", ["doc_id", "start", "end", "kind", "reason"], [(doc_id, *s) for s in p.spans])
         # A figure's context is not stored: it is words of the text before it, read
         # back from the text (_figures); storing it was 0.55 bytes per character.
         self._insert_rows(
-            "mentions", ["doc_id", *_STORED_MENTION_COLUMNS, "section_id"],
-            [(doc_id, *_stored_mention(x), section_ids[x.section] if x.section is not None else None)
-             for x in r.mentions],
+            "mentions", ["doc_id", *STORED_MENTION_COLUMNS, "section_id"],
+            [(doc_id, *x[:-1], section_ids[x[-1]] if x[-1] is not None else None) for x in p.mentions],
         )
         self._index_sentences(doc_id, r.text, p.sentences)
         return doc_id

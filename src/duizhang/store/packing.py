@@ -10,10 +10,12 @@ import re
 import zlib
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from operator import attrgetter
+from typing import Any
 
 from ..fulltext import index_body
-from ..model import Report, section_finder
+from ..model import MENTION_COLUMNS, Cleaned, Report, section_finder
 from .errors import StoreError
 
 #: Sentence boundaries for the full-text index.
@@ -30,20 +32,68 @@ TEXT_LEVEL = 6
 
 @dataclass
 class Prepared:
-    """What storing a report needs besides the report, computed where it was parsed
-    (a worker process with --jobs), so that the one writer only writes."""
+    """What storing a report needs, computed where it was parsed (a worker process
+    with --jobs), so that the one writer only writes: every row of the report as the
+    tables take it, except the ids the store gives."""
 
     raw: bytes  # as stored (compressed or not)
     codec: str | None
     sentences: list[tuple[int, int, int | None, str]]  # start, end, section, index body
     text: str | bytes  # the report's text as SQLite stores it (pack_text)
     text_size: int  # its length in UTF-8 bytes
+    #: The ``documents`` row: column -> value, without its id and parser version.
+    document: dict[str, Any] = field(default_factory=dict)
+    #: ``doc_years`` rows: (year, role).
+    years: list[tuple[int, str]] = field(default_factory=list)
+    #: ``sections`` rows from ``idx`` on: (idx, start, end, heading_end, level, title, role, parent).
+    sections: list[tuple[Any, ...]] = field(default_factory=list)
+    #: ``spans`` rows: (start, end, kind, reason).
+    spans: list[tuple[int, int, str, str]] = field(default_factory=list)
+    #: ``mentions`` rows: the stored columns (``STORED_MENTION_COLUMNS``), then the section's index.
+    mentions: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+#: The columns of a figure as stored (its context is read from the text), and a
+#: function giving them from a Mention in one C call.
+STORED_MENTION_COLUMNS = [c for c in MENTION_COLUMNS if c != "context"]
+_stored_mention = attrgetter(*STORED_MENTION_COLUMNS)
 
 
 def prepare(report: Report, raw: bytes, pack_text_too: bool = True) -> Prepared:
-    """The stored form of a report's raw bytes, its text (compressed with
-    ``pack_text_too``, for a backend that stores it so) and its indexed sentences."""
+    """The stored form of a report: its raw bytes, its text (compressed with
+    ``pack_text_too``, for a backend that stores it so), its indexed sentences and
+    the rows of every table. Made by the parse worker: a report's rows cross to the
+    writer as tuples, which cost a fifth of its objects to pickle and unpickle."""
     r = report
+    sentences = _sentences(r)
+    packed, codec = pack(raw, r.text, r.encoding if r.format == "txt" else None)
+    stored, size = pack_text(r.text) if pack_text_too else (r.text, len(r.text.encode("utf-8")))
+    m = r.meta
+    document = {
+        "sha256": r.sha256, "name": r.doc, "source": r.source, "encoding": r.encoding, "format": r.format,
+        "title": m.title, "region": m.region, "region_code": m.region_code, "level": m.level,
+        "doctype": m.doctype, "delivered_date": m.delivered_date, "published_date": m.published_date,
+        "session": m.session, "speaker": m.speaker, "speaker_title": m.speaker_title,
+        "review_years": json.dumps(m.review_years), "plan_years": json.dumps(m.plan_years),
+        "body_start": r.cleaned.body_start, "body_end": r.cleaned.body_end, "n_mentions": len(r.mentions),
+        "n_targets": sum(1 for x in r.mentions if x.stance == "target"),
+        "warnings": json.dumps(r.warnings, ensure_ascii=False),
+        "fingerprint": r.fingerprint or None, "region_now": m.region_now,
+        "region_now_code": m.region_now_code, "ocr_confidence": r.ocr_confidence,
+    }
+    return Prepared(
+        packed, codec, sentences, stored, size, document,
+        years=[(y, "review") for y in m.review_years] + [(y, "plan") for y in m.plan_years],
+        sections=[(i, s.start, s.end, s.heading_end, s.level, s.title, s.role, s.parent)
+                  for i, s in enumerate(r.sections)],
+        spans=[(s.start, s.end, "boilerplate", s.reason) for s in r.cleaned.boilerplate]
+        + [(s.start, s.end, "duplicate", s.reason) for s in r.cleaned.duplicates],
+        mentions=[(*_stored_mention(x), x.section) for x in r.mentions],
+    )
+
+
+def _sentences(r: Report) -> list[tuple[int, int, int | None, str]]:
+    """The body's sentences outside marked chrome: (start, end, section, index body)."""
     skip = sorted((s.start, s.end) for s in r.cleaned.boilerplate)
     skip_starts = [a for a, _ in skip]
     find = section_finder(r.sections)
@@ -57,9 +107,14 @@ def prepare(report: Report, raw: bytes, pack_text_too: bool = True) -> Prepared:
             continue
         a = m.start() + m.group().find(sent)
         sentences.append((a, a + len(sent), find(a), index_body(sent)))
-    packed, codec = pack(raw, r.text, r.encoding if r.format == "txt" else None)
-    stored, size = pack_text(r.text) if pack_text_too else (r.text, len(r.text.encode("utf-8")))
-    return Prepared(packed, codec, sentences, stored, size)
+    return sentences
+
+
+def light(report: Report) -> Report:
+    """The report as the writer reads it beside its :class:`Prepared` rows (its
+    identity, metadata, text and warnings): the figures, sections and spans travel as rows."""
+    c = report.cleaned
+    return replace(report, mentions=[], sections=[], periods=[], cleaned=Cleaned(c.body_start, c.body_end))
 
 
 def pack_text(text: str) -> tuple[str | bytes, int]:
