@@ -3,7 +3,11 @@
 usage: python bench/bench_library.py [REPORTS_DIR] [--docs 100,500,2000] [--jobs 2]
                                      [--backend sqlite,postgresql]
 
-Writes at least --docs distinct documents, made from the sample reports by
+First, where an ingest's CPU goes (one core, the first 200 files, each step timed
+on its own): parsing, and beside it preparing the rows, handing them from a
+worker to the writer, storing them (the full-text index apart) and the 对账单;
+with the parse alone on one and on two processes, this bounds what ``--jobs 2``
+can reach on the machine. Then it writes at least --docs distinct documents, made from the sample reports by
 changing their region (each district of China in turn) and year, so every one
 is a new document with its own target/outcome pairs; ingests them with
 ``duizhang add --jobs N`` semantics; then times ``reconcile``, ``search`` and
@@ -96,6 +100,7 @@ def main() -> int:
         parsed = sum(len(raw_to_report(path_to_raw(p)).text) for p in files[:200])
         parse_rate = parsed / (time.perf_counter() - t0)
         print(f"parse, one core: {parse_rate / 1e6:.2f} M chars/s ({min(200, len(files))} of the files)")
+        _costs(files[:200], tmp)
         backends = [b.strip() for b in str(a.backend).split(",") if b.strip()]
         if "postgresql" in backends:
             sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -156,6 +161,85 @@ def _one_size(db: str, files: list, chars: int, jobs: int, parse_rate: float) ->
         report("compare --metric gdp", timeit(lambda: lib.compare("gdp")))
         report("compare --metric X --regions Y", timeit(
             lambda: lib.compare(rnd.choice(["gdp", "new_jobs", "budget_revenue"]), regions_=[rnd.choice(codes)])))
+
+
+def _costs(files: list, tmp: Path) -> None:  # type: ignore[type-arg]
+    """CPU per document of each step of an ingest, and what two cores can reach with it."""
+    import pickle
+    from multiprocessing import Pool
+
+    from duizhang import __version__
+    from duizhang.fulltext import CREATE_INDEX
+    from duizhang.pipeline import raw_to_report
+    from duizhang.read import path_to_raw
+    from duizhang.store.packing import light, prepare
+    from duizhang.store.sqlite import SQLiteStore
+
+    raws = [path_to_raw(p) for p in files]
+    n = len(raws)
+
+    def ms(fn) -> float:  # type: ignore[no-untyped-def]
+        t0 = time.process_time()
+        fn()
+        return (time.process_time() - t0) * 1000 / n
+
+    reports: list = []  # type: ignore[type-arg]
+    parse = ms(lambda: reports.extend(raw_to_report(r) for r in raws))
+    prepared: list = []  # type: ignore[type-arg]
+    prep = ms(lambda: prepared.extend(prepare(rep, r.data) for rep, r in zip(reports, raws, strict=True)))
+    sent = [(light(rep), None, p) for rep, p in zip(reports, prepared, strict=True)]
+    blobs: list[bytes] = []
+    hand = ms(lambda: blobs.extend(pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL) for x in sent))
+    hand += ms(lambda: [pickle.loads(b) for b in blobs])
+    db = tmp / "costs.db"
+    store = SQLiteStore(db)
+
+    def put_all() -> None:
+        with store.batch():
+            for (rep, _, p), r in zip(sent, raws, strict=True):
+                store.put(rep, r.data, __version__, prepared=p)
+
+    put = ms(put_all)
+    # The full-text index's part: the same sentences into an index of its own.
+    index = store.conn
+    index.execute(CREATE_INDEX.replace("sentence_index", "costs_index"))
+
+    def index_all() -> None:
+        for i in range(0, n, 50):
+            index.execute("BEGIN")
+            for k, p in enumerate(prepared[i:i + 50]):
+                index.executemany("INSERT INTO costs_index (rowid, body) VALUES (?, ?)",
+                                  [((i + k) * 4096 + j, s[3]) for j, s in enumerate(p.sentences)])
+            index.execute("COMMIT")
+
+    fts = ms(index_all)
+    store.close()
+    with Library(str(db)) as lib:
+        recon = ms(lambda: lib.refresh_recon(None))
+    # The parse alone on two processes: how far two cores go with no writer at all.
+    # The fastest of three turns each, taken in turn: a slow spell of the machine hits both.
+    rate = {1: 0.0, 2: 0.0}
+    for _ in range(3):
+        for k in (1, 2):
+            with Pool(k) as pool:
+                pool.map(_parse_only, [str(f) for f in files[:k]])  # started and warm
+                t0 = time.perf_counter()
+                pool.map(_parse_only, [str(f) for f in files], chunksize=4)
+                rate[k] = max(rate[k], n / (time.perf_counter() - t0))
+    two = rate[2] / rate[1]
+    other = prep + hand + put + recon
+    print(f"CPU a document, one core: parse {parse:.1f} ms; beside it: rows {prep:.1f}, hand-over {hand:.1f}, "
+          f"store {put:.1f} (of which the full-text index {fts:.1f}), 对账单 {recon:.1f}")
+    print(f"parse alone on two processes: {two:.2f}x one; so --jobs 2 reaches at most "
+          f"{two * parse / (parse + other):.2f}x the one-core parse rate "
+          f"(two cores share {parse + other:.1f} ms a document)")
+
+
+def _parse_only(path: str) -> None:
+    from duizhang.pipeline import raw_to_report
+    from duizhang.read import path_to_raw
+
+    raw_to_report(path_to_raw(path))
 
 
 def _rec(lib: Library, pair: tuple[str, int]) -> None:

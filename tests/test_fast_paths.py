@@ -19,8 +19,9 @@ from duizhang import decode, regions
 from duizhang.chrome import TITLE_RE, line_rules
 from duizhang.clean import PROSE_RE
 from duizhang.decode import bytes_to_str, cjk_share, raw_to_text
+from duizhang.model import merged_spans as _merged
 from duizhang.patterns import LinePattern
-from duizhang.quantities import _YEAR_IN, _in_quotes, _last_year, _merged, _quote_marks, _vocab
+from duizhang.quantities import _YEAR_IN, _in_quotes, _last_year, _quote_marks, _vocab
 from duizhang.read import path_to_raw
 from duizhang.structure import HEADING_RE, PARAGRAPH_RE, STANDALONE_RE
 
@@ -217,3 +218,25 @@ def test_reports_read_alike_with_and_without_the_region_shortcut(monkeypatch: py
 
     monkeypatch.setattr(regions, "resolve", eager)
     assert [raw_to_report(path_to_raw(p)).meta for p in paths] == fast
+
+
+def test_indexed_sentences_are_the_sentences_marked_one_by_one() -> None:
+    """packing._sentences marks the body once and walks the chrome spans with a
+    pointer: each sentence outside chrome, its section and its index body as the
+    plain computation gives them."""
+    from duizhang.fulltext import index_body
+    from duizhang.model import section_at
+    from duizhang.pipeline import raw_to_report
+    from duizhang.store.packing import SENTENCE_RE, _sentences
+
+    paths = sorted(SEEDS.iterdir()) + (sorted(DEV.iterdir()) if DEV.is_dir() else [])
+    for p in [p for p in paths if p.suffix in (".txt", ".html", ".docx")]:
+        r = raw_to_report(path_to_raw(p), check=False)
+        plain = []
+        for m in SENTENCE_RE.finditer(r.text, r.cleaned.body_start, r.cleaned.body_end):
+            sent = m.group().strip()
+            if len(sent) < 2 or any(s.start <= m.start() < s.end for s in r.cleaned.boilerplate):
+                continue
+            a = m.start() + m.group().find(sent)
+            plain.append((a, a + len(sent), section_at(r.sections, a), index_body(sent)))
+        assert _sentences(r) == plain, p.name

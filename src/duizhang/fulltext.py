@@ -36,7 +36,20 @@ def index_body(text: str) -> str:
     """
     # Two C-speed passes (a replacement with a group reference ran in Python, and cost
     # more than the rest of storing a document).
-    return " ".join(_PUNCT.sub(MARK, text))
+    return " ".join(marked(text))
+
+
+def marked(text: str) -> str:
+    r"""``text`` with each punctuation mark or symbol replaced by :data:`MARK`, one
+    character for one: the index body of any stretch of a text is the spaced-out
+    slice of the text marked once (a report's sentences, marked one by one, cost
+    more than the rest of preparing it for the store).
+
+    >>> t = "改造，GDP增长5.2%。新建"
+    >>> " ".join(marked(t)[2:12]) == index_body(t[2:12]), len(marked(t)) == len(t)
+    (True, True)
+    """
+    return _PUNCT.sub(MARK, text)
 
 
 #: What a search ignores between characters: spacing, and ``_``, which the index's

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -333,6 +333,22 @@ def section_at(sections: list[Section], pos: int) -> int | None:
         elif s.start > pos:
             break
     return best
+
+
+def merged_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans joined, in order: a position is inside one of ``spans`` exactly
+    when it is inside one of these, which a pointer walks for positions in order.
+
+    >>> merged_spans([(5, 9), (0, 3), (2, 4), (9, 10)])
+    [(0, 4), (5, 9), (9, 10)]
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def section_finder(sections: list[Section]) -> Callable[[int], int | None]:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 from . import startup
 from .metrics import clean_phrase, is_contentless, metric_ids, metric_phrase
-from .model import Cleaned, Mention, Meta, Section, Span, clause_before, section_finder
+from .model import Cleaned, Mention, Meta, Section, Span, clause_before, merged_spans, section_finder
 from .numerals import to_number
 from .patterns import compile_guarded
 from .vocab import load_toml
@@ -207,21 +207,6 @@ def _wrapped(text: str, nl: int) -> bool:
     )
 
 
-def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlapping spans joined, in order.
-
-    >>> _merged([(5, 9), (0, 3), (2, 4), (9, 10)])
-    [(0, 4), (5, 9), (9, 10)]
-    """
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if out and a < out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
 #: The quotation marks :func:`_in_quotes` reads: opening, closing, and the ASCII one
 #: that is both.
 _QUOTE_MARKS = startup.compile('[“「”」"]')
@@ -289,7 +274,7 @@ def text_to_mentions(
     """
     v = _vocab()
     start, end = cleaned.body_start, cleaned.body_end
-    skip = _merged((s.start, s.end) for s in cleaned.boilerplate if s.end > start and s.start < end)
+    skip = merged_spans((s.start, s.end) for s in cleaned.boilerplate if s.end > start and s.start < end)
     k = 0  # the first skipped span not wholly before the candidate (candidates come in order)
     out: list[tuple[Mention, str]] = []
     find_section = section_finder(sections)

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
-from ..fulltext import index_body
-from ..model import MENTION_COLUMNS, Cleaned, Report, section_finder
+from ..fulltext import marked
+from ..model import MENTION_COLUMNS, Cleaned, Report, merged_spans, section_finder
 from .errors import StoreError
 
 #: Sentence boundaries for the full-text index.
@@ -63,7 +62,8 @@ def prepare(report: Report, raw: bytes, pack_text_too: bool = True) -> Prepared:
     """The stored form of a report: its raw bytes, its text (compressed with
     ``pack_text_too``, for a backend that stores it so), its indexed sentences and
     the rows of every table. Made by the parse worker: a report's rows cross to the
-    writer as tuples, which cost a fifth of its objects to pickle and unpickle."""
+    writer as tuples, which take a third of the time of its objects to unpickle
+    and an eighth to pickle (its figures: 0.19 against 0.61 ms, 0.07 against 0.56 ms)."""
     r = report
     sentences = _sentences(r)
     packed, codec = pack(raw, r.text, r.encoding if r.format == "txt" else None)
@@ -94,19 +94,25 @@ def prepare(report: Report, raw: bytes, pack_text_too: bool = True) -> Prepared:
 
 def _sentences(r: Report) -> list[tuple[int, int, int | None, str]]:
     """The body's sentences outside marked chrome: (start, end, section, index body)."""
-    skip = sorted((s.start, s.end) for s in r.cleaned.boilerplate)
-    skip_starts = [a for a, _ in skip]
+    start, end = r.cleaned.body_start, r.cleaned.body_end
+    skip = merged_spans((s.start, s.end) for s in r.cleaned.boilerplate)
+    k = 0  # the first chrome span not wholly before the sentence (sentences come in order)
     find = section_finder(r.sections)
+    body = marked(r.text[start:end])  # each sentence's index body is a slice of it
     sentences = []
-    for m in SENTENCE_RE.finditer(r.text, r.cleaned.body_start, r.cleaned.body_end):
-        sent = m.group().strip()
+    for m in SENTENCE_RE.finditer(r.text, start, end):
+        s0 = m.start()
+        while k < len(skip) and skip[k][1] <= s0:
+            k += 1
+        if k < len(skip) and skip[k][0] <= s0:
+            continue  # inside marked chrome
+        g = m.group()
+        sent = g.strip()
         if len(sent) < 2:
             continue
-        k = bisect_right(skip_starts, m.start()) - 1  # inside marked chrome?
-        if k >= 0 and m.start() < skip[k][1] or any(a <= m.start() < b for a, b in skip[max(0, k - 3):k]):
-            continue
-        a = m.start() + m.group().find(sent)
-        sentences.append((a, a + len(sent), find(a), index_body(sent)))
+        a = s0 + g.find(sent)
+        b = a + len(sent)
+        sentences.append((a, b, find(a), " ".join(body[a - start : b - start])))
     return sentences
 
 
