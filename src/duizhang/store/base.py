@@ -36,7 +36,6 @@ BATCH_DOCUMENTS = 50
 BATCH_SECONDS = 1.0
 
 
-
 @dataclass
 class Batch:
     """Documents stored since the last commit of a :meth:`Store.batch`."""

@@ -9,7 +9,7 @@ import json
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
 
@@ -41,15 +41,15 @@ class Prepared:
     text: str | bytes  # the report's text as SQLite stores it (pack_text)
     text_size: int  # its length in UTF-8 bytes
     #: The ``documents`` row: column -> value, without its id and parser version.
-    document: dict[str, Any] = field(default_factory=dict)
+    document: dict[str, Any]
     #: ``doc_years`` rows: (year, role).
-    years: list[tuple[int, str]] = field(default_factory=list)
+    years: list[tuple[int, str]]
     #: ``sections`` rows from ``idx`` on: (idx, start, end, heading_end, level, title, role, parent).
-    sections: list[tuple[Any, ...]] = field(default_factory=list)
+    sections: list[tuple[Any, ...]]
     #: ``spans`` rows: (start, end, kind, reason).
-    spans: list[tuple[int, int, str, str]] = field(default_factory=list)
+    spans: list[tuple[int, int, str, str]]
     #: ``mentions`` rows: the stored columns (``STORED_MENTION_COLUMNS``), then the section's index.
-    mentions: list[tuple[Any, ...]] = field(default_factory=list)
+    mentions: list[tuple[Any, ...]]
 
 
 #: The columns of a figure as stored (its context is read from the text), and a
